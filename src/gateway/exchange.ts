@@ -1,0 +1,90 @@
+// One exchange per request: the normalised view of the request (and, as it goes, the response)
+// that every stage reads. It is built once, in one pass over the raw headers, and carries what
+// the access log and later observers need. Stages never reach into each other; they read this.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MatchInput } from '../match/condition.js';
+import type { Verdict } from './guard.js';
+import type { Route } from '../routing/router.js';
+
+/** What a listener tells the exchange about where the request came in. */
+export interface ListenerInfo {
+  readonly name: string;
+  readonly tls: boolean;
+  /** Strict-Transport-Security value for responses on this listener. */
+  readonly hsts: string | undefined;
+}
+
+export class Exchange implements MatchInput {
+  /** Request id: generated, or taken from a trusted proxy's X-Request-Id. */
+  id = '';
+  /** Wall clock at arrival (ms since epoch), for the log. */
+  readonly time: number;
+  /** Monotonic clock at arrival (ms), for durations. */
+  readonly start: number;
+
+  /** The TCP peer. */
+  peerIp = '';
+  /** The client: the peer, or the first untrusted address in X-Forwarded-For behind trusted proxies. */
+  clientIp = '';
+  method: string;
+  /** Normalised Host (lower-case, no port). */
+  host = '';
+  /** Normalised path without the query. */
+  path = '';
+  /** Raw query string with its "?", or "". */
+  query = '';
+  /** Declared request body length, -1 when chunked, 0 when none. */
+  bodyLength = 0;
+
+  route: Route | undefined = undefined;
+  /** Every guard's verdict, in order. */
+  readonly verdicts: Verdict[] = [];
+  /** Extra response headers set by guards (flat name/value list), e.g. RateLimit. */
+  responseHeaders: string[] | undefined = undefined;
+
+  /** Headers for the upstream request (flat name/value list), built from the client's. */
+  forwardHeaders: string[] = [];
+  /** Raw values kept for forwarding and logging. */
+  rawHost: string | undefined = undefined;
+  xForwardedFor: string | undefined = undefined;
+  xForwardedProto: string | undefined = undefined;
+  xForwardedHost: string | undefined = undefined;
+  incomingRequestId: string | undefined = undefined;
+
+  /** Response status sent to the client (0 until known). */
+  status = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  upstreamTarget: string | undefined = undefined;
+  upstreamStatus = 0;
+  /** Monotonic ms when the upstream call started and when its response headers arrived. */
+  upstreamStart = 0;
+  upstreamHeadersAt = 0;
+  /** Why the gateway answered or failed the request itself (a short code), if it did. */
+  error: string | undefined = undefined;
+  /** Stops the exchange's work in progress (upstream call, body read) with a reason. */
+  cancel: ((reason: Error) => void) | undefined = undefined;
+  /** Set when the access record was written, so it is written once. */
+  logged = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse | undefined,
+    readonly listener: ListenerInfo,
+    now: number,
+  ) {
+    this.time = Date.now();
+    this.start = now;
+    this.method = req.method ?? 'GET';
+  }
+
+  /** First value of a request header by lower-case name (Node builds its header map lazily). */
+  header(name: string): string | undefined {
+    const v = this.req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  addResponseHeader(name: string, value: string): void {
+    (this.responseHeaders ??= []).push(name, value);
+  }
+}
