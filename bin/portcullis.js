@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The command line lives in the compiled sources; this file only hands over to it.
+import process from 'node:process';
 import { main } from '../dist/src/cli/main.js';
 
 main(process.argv).then(

@@ -54,7 +54,7 @@ function flagProblems(flags: QuickFlags): ConfigProblem[] {
     }
   }
   if (flags.upstream !== undefined) {
-    let ok = false;
+    let ok: boolean;
     try {
       const u = new URL(flags.upstream);
       ok = (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '');
@@ -80,7 +80,8 @@ function mergeFlags(raw: Record<string, unknown>, flags: QuickFlags): Record<str
   if (flags.upstream !== undefined) {
     const origin = new URL(flags.upstream).origin;
     const upstreams = { ...((out.upstreams as Record<string, unknown> | undefined) ?? {}) };
-    upstreams.default = { ...((upstreams.default as Record<string, unknown> | undefined) ?? {}), targets: [origin] };
+    const previous = upstreams.default;
+    upstreams.default = { ...(previous !== null && typeof previous === 'object' ? previous : {}), targets: [origin] };
     out.upstreams = upstreams;
     const routes = out.routes as unknown[] | undefined;
     if (!routes || routes.length === 0) out.routes = [{ name: 'default', upstream: 'default' }];

@@ -2,7 +2,7 @@
 // that validates a file (and is published in schema/ for editor completion) and, through Static<>,
 // the TypeScript type of a validated file. Defaults are applied later, in resolve.ts, so that the
 // file a user wrote can be shown back to them unchanged.
-import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox';
+import { Type, type Static, type SchemaOptions } from '@sinclair/typebox';
 
 /** A string restricted to a fixed set: rendered as `enum` (one clear error) rather than anyOf. */
 function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
@@ -364,6 +364,6 @@ export type RouteConfig = Static<typeof Route>;
 
 /** The JSON Schema document published for editors (TypeBox's symbols drop out in JSON). */
 export function jsonSchemaDocument(): Record<string, unknown> {
-  const doc = JSON.parse(JSON.stringify(ConfigSchema as TSchema)) as Record<string, unknown>;
+  const doc = JSON.parse(JSON.stringify(ConfigSchema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', ...doc };
 }

@@ -31,7 +31,7 @@ export function startDemoApi(port = 0, host = '127.0.0.1'): Promise<{ server: ht
         return u ? send(res, 200, u) : send(res, 404, { error: 'no such user' });
       }
       if (path === '/api/orders' && req.method === 'POST') {
-        let order: unknown = null;
+        let order: unknown;
         try {
           order = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {

@@ -98,7 +98,7 @@ export class Listener {
         ...contextOptions(settings.tls),
         SNICallback: this.sni.callback,
       });
-      this.server.on('tlsClientError', (_err, socket) => socket.destroy());
+      this.server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
     } else {
       this.server = http.createServer(options);
     }

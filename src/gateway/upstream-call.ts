@@ -23,6 +23,8 @@ const DROP_RESPONSE = new Set([
   'x-request-id',
 ]);
 const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18]);
+/** A Connection header that names no other header (the usual case). */
+const SIMPLE_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   private target: UpstreamTarget | undefined;
@@ -53,7 +55,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       target.pool.dispatch(
         {
           path: ex.path + ex.query,
-          method: ex.method as Dispatcher.HttpMethod,
+          method: ex.method,
           headers: this.upstreamHeaders(target),
           body: this.body as Dispatcher.DispatchOptions['body'],
           // Ours to decide: retries happen here, only before anything was sent.
@@ -129,7 +131,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       }
       out.push(name, rawHeaders[i + 1]!.toString('latin1'));
     }
-    if (extraHop !== undefined) dropConnectionTokens(out, extraHop);
+    if (extraHop !== undefined && !SIMPLE_CONNECTION.test(extraHop)) dropConnectionTokens(out, extraHop);
     out.push('x-request-id', ex.id);
     if (ex.listener.hsts) out.push('strict-transport-security', ex.listener.hsts);
     if (ex.responseHeaders) for (const h of ex.responseHeaders) out.push(h);
@@ -161,7 +163,6 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.finished) return;
-    const ex = this.ex;
     const failure = upstreamFailure(this.cancelled ?? err);
     if (!this.responded && !this.cancelled && this.target) {
       if (failure.countsAgainstTarget) this.group.reportFailure(this.target, performance.now());

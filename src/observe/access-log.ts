@@ -1,13 +1,49 @@
 // The access record: one JSON line per request with who, what, the outcome, the timings and every
 // guard's verdict. It holds the path but never the query string, headers or bodies: those can carry
 // credentials, tokens and card numbers, and the log is read by many.
+//
+// It is written for every request, so it is serialised by hand: values that cannot need escaping
+// (ids, numbers, names from the config) are copied as they are, the rest goes through one check.
 import type { Exchange } from '../gateway/exchange.js';
 import type { Verdict } from '../gateway/guard.js';
 import type { RejectedRequest } from '../gateway/listener.js';
 import type { LineWriter } from './line-writer.js';
 
+// Anything JSON would escape, plus everything outside printable ASCII.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+/** A JSON string literal. */
+export function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+let isoMs = -1;
+let isoText = '';
+/** ISO time, computed once per millisecond (many requests share one at load). */
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
+/** What the log keeps of a verdict: who decided what, by which rule and why. Cached per verdict. */
+const verdictJson = new WeakMap<Verdict, string>();
+function verdictRecord(v: Verdict): string {
+  let s = verdictJson.get(v);
+  if (s === undefined) {
+    const r: Record<string, string> = { guard: v.guard, action: v.action };
+    if (v.rule !== undefined) r.rule = v.rule;
+    if (v.reason !== undefined) r.reason = v.reason;
+    s = JSON.stringify(r);
+    verdictJson.set(v, s);
+  }
+  return s;
 }
 
 export class AccessLog {
@@ -15,27 +51,18 @@ export class AccessLog {
 
   readonly exchange = (ex: Exchange): void => {
     const end = performance.now();
-    const record: Record<string, unknown> = {
-      time: new Date(ex.time).toISOString(),
-      type: 'access',
-      requestId: ex.id,
-      listener: ex.listener.name,
-      clientIp: ex.clientIp || ex.peerIp,
-      method: ex.method,
-      host: ex.host,
-      path: ex.path || pathOnly(ex.req.url),
-      route: ex.route?.name ?? null,
-      status: ex.status,
-      bytesIn: ex.bytesIn,
-      bytesOut: ex.bytesOut,
-      durationMs: round(end - ex.start),
-      upstream: ex.upstreamTarget ?? null,
-      upstreamStatus: ex.upstreamStatus || null,
-      upstreamMs: ex.upstreamStart && ex.upstreamHeadersAt ? round(ex.upstreamHeadersAt - ex.upstreamStart) : null,
-      verdicts: ex.verdicts.map(verdictRecord),
-    };
-    if (ex.error !== undefined) record.error = ex.error;
-    this.out.write(JSON.stringify(record));
+    let verdicts = '';
+    for (let i = 0; i < ex.verdicts.length; i++) verdicts += (i === 0 ? '' : ',') + verdictRecord(ex.verdicts[i]!);
+    const upstreamMs = ex.upstreamStart !== 0 && ex.upstreamHeadersAt !== 0 ? round(ex.upstreamHeadersAt - ex.upstreamStart) : null;
+    this.out.write(
+      `{"time":"${isoTime(ex.time)}","type":"access","requestId":"${ex.id}","listener":${jsonString(ex.listener.name)}` +
+        `,"clientIp":"${ex.clientIp || ex.peerIp}","method":${jsonString(ex.method)},"host":${jsonString(ex.host)}` +
+        `,"path":${jsonString(ex.path || pathOnly(ex.req.url))},"route":${ex.route ? jsonString(ex.route.name) : 'null'}` +
+        `,"status":${ex.status},"bytesIn":${ex.bytesIn},"bytesOut":${ex.bytesOut},"durationMs":${round(end - ex.start)}` +
+        `,"upstream":${ex.upstreamTarget !== undefined ? jsonString(ex.upstreamTarget) : 'null'}` +
+        `,"upstreamStatus":${ex.upstreamStatus || 'null'},"upstreamMs":${upstreamMs}` +
+        `,"verdicts":[${verdicts}]${ex.error !== undefined ? `,"error":${jsonString(ex.error)}` : ''}}`,
+    );
   };
 
   readonly rejected = (r: RejectedRequest): void => {
@@ -51,14 +78,6 @@ export class AccessLog {
       }),
     );
   };
-}
-
-/** What the log keeps of a verdict: who decided what, by which rule and why. */
-function verdictRecord(v: Verdict): Record<string, string> {
-  const r: Record<string, string> = { guard: v.guard, action: v.action };
-  if (v.rule !== undefined) r.rule = v.rule;
-  if (v.reason !== undefined) r.reason = v.reason;
-  return r;
 }
 
 /** The path of a raw target, for records of requests refused before it was parsed. */

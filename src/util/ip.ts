@@ -28,7 +28,6 @@ export function parseCidr(entry: string): ParsedCidr {
   const rawAddress = slash === -1 ? entry : entry.slice(0, slash);
   const version = net.isIP(rawAddress);
   if (version === 0) throw new Error(`"${entry}" is not an IP address or CIDR block`);
-  const family = version === 4 ? 'ipv4' : 'ipv6';
   const max = version === 4 ? 32 : 128;
   let prefix = max;
   if (slash !== -1) {

@@ -20,9 +20,9 @@ export function compileLinearRegex(pattern: string, flags = ''): RegExp {
   } catch (err) {
     const message = (err as Error).message;
     if (message.includes('linear')) {
-      throw new Error(`regex "${pattern}" needs backtracking (backreferences or lookaround), which is not allowed on request data`);
+      throw new Error(`regex "${pattern}" needs backtracking (backreferences or lookaround), which is not allowed on request data`, { cause: err });
     }
-    throw new Error(`invalid regex "${pattern}": ${message.replace(/^Invalid regular expression: /, '')}`);
+    throw new Error(`invalid regex "${pattern}": ${message.replace(/^Invalid regular expression: /, '')}`, { cause: err });
   }
 }
 

@@ -1,0 +1,129 @@
+// Starting and stopping what a benchmark measures: the reference peer (nginx + ModSecurity, a plain
+// nginx proxy and an nginx upstream, from ../shared/tools/peer-modsecurity.sh) and the gateway.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+
+/** ../shared next to the repository, or $PORTCULLIS_SHARED. */
+export function sharedDir(): string | undefined {
+  const dir = process.env.PORTCULLIS_SHARED ?? path.resolve(REPO_ROOT, '../shared');
+  return existsSync(dir) ? dir : undefined;
+}
+
+export interface PeerPorts {
+  readonly waf: number;
+  readonly plain: number;
+  readonly upstream: number;
+}
+
+export class Peer {
+  constructor(
+    private readonly script: string,
+    readonly ports: PeerPorts,
+    private readonly dir: string,
+  ) {}
+
+  start(workers: number, paranoia = 1): void {
+    execFileSync(
+      'bash',
+      [
+        this.script,
+        'start',
+        '--waf-port', String(this.ports.waf),
+        '--plain-port', String(this.ports.plain),
+        '--upstream-port', String(this.ports.upstream),
+        '--workers', String(workers),
+        '--paranoia', String(paranoia),
+        '--dir', this.dir,
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  }
+
+  stop(): void {
+    try {
+      execFileSync('bash', [this.script, 'stop', '--dir', this.dir], { stdio: 'ignore' });
+    } catch {
+      // already stopped
+    }
+  }
+}
+
+export async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export class GatewayProcess {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly args: readonly string[],
+    private readonly logFile: string,
+  ) {}
+
+  async start(adminUrl: string): Promise<void> {
+    const out = openSync(this.logFile, 'w');
+    this.child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/portcullis.js'), 'serve', ...this.args], {
+      stdio: ['ignore', out, out],
+    });
+    await waitFor(`${adminUrl}/readyz`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Worker process ids (children of the primary). */
+  workerPids(): number[] {
+    const pid = this.child?.pid;
+    if (!pid) return [];
+    const out: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === pid) out.push(Number(entry));
+      } catch {
+        // process went away
+      }
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+/** Resident memory of a process in bytes (VmRSS), or undefined once it is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
