@@ -22,7 +22,7 @@ import { CODES, denyReply, jsonError, writeReply, type LocalReply } from './loca
 import { readHead } from './request-head.js';
 import { bufferBodyPrefix, countedBody, type BodyProgress } from './request-body.js';
 import { parseRequestTarget, TargetError } from './request-target.js';
-import { UpstreamCall } from './upstream-call.js';
+import { closeAfter, UpstreamCall } from './upstream-call.js';
 import { forwardUpgrade } from './websocket.js';
 
 /** Observers see every finished exchange; they must not throw or block. */
@@ -273,10 +273,7 @@ export class Gateway {
     if (ex.listener.hsts) headers.push('strict-transport-security', ex.listener.hsts);
     ex.status = reply.status;
     writeReply(res, { ...reply, headers });
-    if (reply.close) {
-      // Let the reply flush, then make sure an unread body cannot keep the socket busy.
-      res.once('finish', () => ex.req.socket.destroySoon());
-    }
+    if (reply.close) closeAfter(res);
   }
 
   private failBeforeResponse(ex: Exchange, err: unknown): void {

@@ -8,9 +8,11 @@ import type { GatewaySettings, ListenerSettings } from '../config/settings.js';
 import { formatAddress } from '../config/units.js';
 import { normalizeIp } from '../util/ip.js';
 import { contextOptions, SniContexts } from '../tls/server-contexts.js';
-import type { ListenerInfo } from './exchange.js';
-import type { Gateway } from './gateway.js';
-import { CODES, jsonError, writeRawReply } from './local-reply.js';
+import { ExchangeError } from './errors.js';
+import type { Exchange, ListenerInfo } from './exchange.js';
+import { kExchange, type Gateway } from './gateway.js';
+import { CODES, jsonError, writeRawReply, writeReply } from './local-reply.js';
+import { closeAfter } from './upstream-call.js';
 
 /** A connection refused before it became an exchange (the parser said no). */
 export interface RejectedRequest {
@@ -139,9 +141,15 @@ export class Listener {
     const { status, error } = clientErrorStatus(err, this.gateway.runtime.settings.limits.maxUriBytes);
     const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
     if (pending) {
-      // A request is in progress on this socket; its exchange ends through its own response.
-      if (!pending.headersSent) pending.destroy();
-      socket.destroy();
+      // A request is in progress (its body broke the framing): it ends through its own exchange,
+      // which stops the upstream call and answers if nothing was sent yet.
+      const ex = (pending as http.ServerResponse & { [kExchange]?: Exchange })[kExchange];
+      if (ex) ex.error = error;
+      if (ex?.cancel) ex.cancel(new ExchangeError(status, CODES[status] ?? 'bad_request', error));
+      else if (!pending.headersSent) {
+        writeReply(pending, { status, contentType: 'application/json', body: jsonError(status, CODES[status] ?? 'bad_request', ex?.id || 'none'), headers: [], close: true });
+        closeAfter(pending);
+      } else socket.destroy();
       return;
     }
     this.onRejected({ time: Date.now(), listener: this.settings.name, peerIp: normalizeIp(socket.remoteAddress ?? ''), status, error });

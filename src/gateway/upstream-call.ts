@@ -3,6 +3,7 @@
 // is slow). Connection failures before anything was sent are retried on another target; every
 // failure is answered with the right status (502 unreachable, 504 timeout) or, once the response
 // has started, ends the client's connection so it can't mistake a cut body for a whole one.
+import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { UpstreamGroup, UpstreamTarget } from '../routing/upstream-group.js';
 import type { Exchange } from './exchange.js';
@@ -201,8 +202,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       headers,
       close,
     });
-    if (close) res.once('finish', () => ex.req.socket.destroySoon());
+    if (close) closeAfter(res);
   }
+}
+
+/** Once the reply is flushed, closes its connection (an unread body must not keep it busy). */
+export function closeAfter(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket) return;
+  res.once('finish', () => socket.destroySoon());
 }
 
 function dropConnectionTokens(headers: string[], connection: string): void {
