@@ -131,12 +131,12 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     } catch (err) {
       throw new ConfigError([{ path: [], message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], file);
     }
-    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
       throw new ConfigError(
         doc.errors.map((e) => ({
           path: [],
-          message: `YAML syntax: ${e.message.split('\n')[0]}`,
+          message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line [0-9]+, column [0-9]+:?$/, '')}`,
           ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}),
         })),
         file,

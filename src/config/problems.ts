@@ -16,6 +16,7 @@ export function formatPath(path: ConfigPath): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    else if (out === '' && part.startsWith('--')) out = part; // a command-line flag
     else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
     else out += `[${JSON.stringify(part)}]`;
   }

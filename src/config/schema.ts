@@ -14,11 +14,11 @@ const Name = Type.String({
   errorMessage: 'must be a name: a letter, then letters, digits, "_", "-" or "." (at most 64)',
 });
 
-export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$';
+export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$';
 const Duration = (description: string) =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-    description: `${description} Milliseconds, or a string such as "500ms", "5s", "2m", "1h".`,
-    errorMessage: 'must be a duration such as "500ms", "5s", "2m", "1h" (or a number of milliseconds)',
+    description: `${description} Milliseconds, or a string such as "500ms", "5s", "2m", "1h", "365d".`,
+    errorMessage: 'must be a duration such as "500ms", "5s", "2m", "1h", "30d" (or a number of milliseconds)',
   });
 
 export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?\\s*([kKmMgG]?[bB]|[kKmMgG])$';

@@ -1,14 +1,14 @@
 // Human units in the config file (durations, sizes, rates) and their canonical numbers.
 // The schema has already checked the shapes; these functions only convert.
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 const RATE_PERIODS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Milliseconds from 5000 or "5s" / "500ms" / "2m" / "1h". */
+/** Milliseconds from 5000 or "5s" / "500ms" / "2m" / "1h" / "30d". */
 export function parseDuration(value: number | string): number {
   if (typeof value === 'number') return value;
-  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/.exec(value.trim());
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/.exec(value.trim());
   if (!m) throw new Error(`not a duration: ${value}`);
   return Math.round(Number(m[1]) * (DURATION_UNITS[m[2]!] ?? NaN));
 }

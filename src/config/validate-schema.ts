@@ -4,7 +4,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigSchema } from './schema.js';
 import type { ConfigPath, ConfigProblem } from './problems.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// verbose: errors carry their schema, whose errorMessage is the text we show.
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 // Annotation-only keyword: the message shown when a value fails a union or a pattern.
 ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
 const validate = ajv.compile(ConfigSchema);

@@ -147,6 +147,7 @@ export class Primary {
         this.send(state, { type: 'settings', version: this.version, settings: this.settings });
         break;
       case 'applied':
+        if (this.announced && state.version === 0) this.log.info({ worker: state.worker.id }, 'worker ready');
         state.version = msg.version;
         state.listeners = msg.listeners;
         this.checkAllApplied();
