@@ -10,6 +10,7 @@ import type { RejectedRequest } from '../gateway/listener.js';
 import type { LineWriter } from './line-writer.js';
 
 // Anything JSON would escape, plus everything outside printable ASCII.
+// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
 
 /** A JSON string literal. */

@@ -18,7 +18,7 @@ export async function request(
   options: { method?: string; headers?: Record<string, string> | string[]; body?: string | Buffer | null; dispatcher?: Dispatcher } = {},
 ): Promise<SimpleResponse> {
   const res = await undiciRequest(url, {
-    method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+    method: options.method ?? 'GET',
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
     dispatcher: options.dispatcher ?? agent,

@@ -1,0 +1,98 @@
+// Small parts with many cases: path normalisation, the X-Forwarded-For walk, atomic log writes,
+// linear-time regexes.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { clientFromForwardedFor } from '../src/gateway/request-head.js';
+import { parseRequestTarget, TargetError } from '../src/gateway/request-target.js';
+import { LineWriter } from '../src/observe/line-writer.js';
+import { IpSet, parseCidr } from '../src/util/ip.js';
+import { compileGlob, compileLinearRegex } from '../src/util/linear-regex.js';
+
+describe('request target normalisation', () => {
+  const path = (t: string) => parseRequestTarget(t, 8192).path;
+  it('leaves ordinary paths alone and keeps the query as sent', () => {
+    assert.deepEqual(parseRequestTarget('/a/b?x=%2F&y=1', 8192), { path: '/a/b', query: '?x=%2F&y=1' });
+    assert.equal(path('/.well-known/x'), '/.well-known/x');
+  });
+  it('removes dot segments, merges slashes, decodes unreserved escapes', () => {
+    assert.equal(path('/a/../b'), '/b');
+    assert.equal(path('/a/./b/.'), '/a/b/');
+    assert.equal(path('/../../etc/passwd'), '/etc/passwd');
+    assert.equal(path('//admin///x'), '/admin/x');
+    assert.equal(path('/%61dmin'), '/admin');
+    assert.equal(path('/%2e%2e/admin'), '/admin');
+    assert.equal(path('/a%2fb'), '/a%2Fb', 'an encoded slash stays encoded (upper-cased)');
+    assert.equal(path('/caf%c3%a9'), '/caf%C3%A9');
+  });
+  it('accepts absolute form and refuses what a gateway should not take', () => {
+    assert.deepEqual(parseRequestTarget('http://Example.com:8080/x?q', 8192), { path: '/x', query: '?q', authority: 'Example.com:8080' });
+    for (const bad of ['*', 'example.com:443', '/a%zz', '/a%00', '/a#frag', 'http://u:p@host/', '/a\u0080']) {
+      assert.throws(() => parseRequestTarget(bad, 8192), TargetError, bad);
+    }
+    assert.throws(() => parseRequestTarget(`/${'a'.repeat(100)}`, 50), (e: unknown) => e instanceof TargetError && e.status === 414);
+  });
+});
+
+describe('X-Forwarded-For walk', () => {
+  const trusted = new IpSet();
+  for (const c of ['10.0.0.0/8', '2001:db8:ffff::/48']) trusted.add(parseCidr(c));
+  it('takes the first untrusted address from the right', () => {
+    assert.equal(clientFromForwardedFor('1.2.3.4, 10.0.0.2', '10.0.0.1', trusted), '1.2.3.4');
+    assert.equal(clientFromForwardedFor('6.6.6.6, 1.2.3.4, 10.0.0.2', '10.0.0.1', trusted), '1.2.3.4');
+    assert.equal(clientFromForwardedFor('10.0.0.3, 10.0.0.2', '10.0.0.1', trusted), '10.0.0.3', 'all trusted: the left-most');
+    assert.equal(clientFromForwardedFor('2001:db8::5, 2001:db8:ffff::1', '10.0.0.1', trusted), '2001:db8::5');
+    assert.equal(clientFromForwardedFor('[2001:db8::5]:443', '10.0.0.1', trusted), '2001:db8::5');
+    assert.equal(clientFromForwardedFor('1.2.3.4:5678', '10.0.0.1', trusted), '1.2.3.4');
+    assert.equal(clientFromForwardedFor('::ffff:1.2.3.4', '10.0.0.1', trusted), '1.2.3.4');
+  });
+  it('stops at garbage instead of skipping past it', () => {
+    assert.equal(clientFromForwardedFor('1.2.3.4, garbage', '10.0.0.1', trusted), '10.0.0.1');
+    assert.equal(clientFromForwardedFor('1.2.3.4, unknown, 10.0.0.2', '10.0.0.1', trusted), '10.0.0.2');
+  });
+});
+
+describe('line writer', () => {
+  it('writes whole lines, at most 4096 bytes per write, and every line once', async () => {
+    const out = new PassThrough();
+    const writes: Buffer[] = [];
+    out.on('data', (d: Buffer) => writes.push(d));
+    const w = new LineWriter(out);
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 300)}"}`);
+    for (const l of lines) w.write(l);
+    await w.flushNow();
+    await new Promise((r) => setImmediate(r));
+    for (const chunk of writes) {
+      assert.ok(chunk.length <= 4096, `a write of ${chunk.length} bytes`);
+      assert.equal(chunk.at(-1), 0x0a, 'every write ends at a line end');
+    }
+    assert.deepEqual(Buffer.concat(writes).toString().trimEnd().split('\n'), lines);
+  });
+  it('drops (and counts) lines instead of growing without bound when the reader stalls', () => {
+    const out = new PassThrough({ highWaterMark: 16 });
+    const w = new LineWriter(out, 10_000);
+    for (let i = 0; i < 1000; i++) w.write('y'.repeat(100));
+    assert.ok(w.dropped > 0);
+  });
+});
+
+describe('linear-time regexes', () => {
+  it('refuse patterns that need backtracking', () => {
+    assert.throws(() => compileLinearRegex('(a)\\1'), /backtracking/);
+    assert.throws(() => compileLinearRegex('(?=a)b'), /backtracking/);
+    assert.throws(() => compileLinearRegex('(unclosed'), /invalid regex/);
+  });
+  it('run in linear time on inputs that make backtracking engines explode', () => {
+    const re = compileLinearRegex('^(a+)+$');
+    const t = performance.now();
+    assert.equal(re.test(`${'a'.repeat(50_000)}!`), false);
+    assert.ok(performance.now() - t < 1000);
+  });
+  it('compile globs by segment', () => {
+    const g = compileGlob('/api/*/items/**');
+    assert.ok(g.test('/api/v1/items/1/2'));
+    assert.ok(!g.test('/api/v1/x/items/1'));
+    assert.ok(compileGlob('/file?.txt').test('/file1.txt'));
+    assert.ok(compileGlob('/a.b').test('/a.b') && !compileGlob('/a.b').test('/aXb'), 'dots are literal');
+  });
+});
