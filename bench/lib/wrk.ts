@@ -78,11 +78,18 @@ export function runWrk(url: string, o: WrkOptions): Promise<WrkResult> {
   });
 }
 
-/** Paces each connection: one request, then `interval` ms of delay (a fixed offered rate). */
+/**
+ * Paces each connection at a mean of one request per `interval` ms. The delay is drawn uniformly
+ * from 0..2×interval so that connections do not fire in lock-step: a steady offered load, not
+ * bursts of every connection at once.
+ */
 export const PACED_SCRIPT = `
 local interval = tonumber(os.getenv("WRK_INTERVAL_MS"))
+function init(args)
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+end
 function delay()
-  return interval
+  return math.random(0, 2 * interval)
 end
 `;
 

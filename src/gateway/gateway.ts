@@ -20,7 +20,7 @@ import { clientBodyTimeout, clientClosed } from './errors.js';
 import { runBodyGuards, runRequestGuards, type Guard, type Verdict } from './guard.js';
 import { CODES, denyReply, jsonError, writeReply, type LocalReply } from './local-reply.js';
 import { readHead } from './request-head.js';
-import { bufferBodyPrefix, countedBody, type BodyProgress } from './request-body.js';
+import { bufferBodyPrefix, ExchangeBody, type BodyProgress } from './request-body.js';
 import { parseRequestTarget, TargetError } from './request-target.js';
 import { closeAfter, UpstreamCall } from './upstream-call.js';
 import { forwardUpgrade } from './websocket.js';
@@ -109,19 +109,19 @@ export class Gateway {
     try {
       next = new GatewayRuntime(settings, upstreams, this.rateLimitState);
     } catch (err) {
-      for (const [name, g] of upstreams) if (old.upstreams.get(name) !== g) void g.close();
+      for (const [name, g] of upstreams) if (old.upstreams.get(name) !== g) g.close();
       throw err;
     }
     this.runtime = next;
     for (const g of old.guards) g.close?.();
-    for (const [name, g] of old.upstreams) if (upstreams.get(name) !== g) void g.close();
+    for (const [name, g] of old.upstreams) if (upstreams.get(name) !== g) g.close();
   }
 
   private sweep(): void {
     const now = performance.now();
     const limit = this.runtime.settings.timeouts.clientBodyMs;
     for (const [ex, progress] of this.bodies) {
-      if (progress.done) {
+      if (ex.req.readableEnded || ex.req.destroyed) {
         this.bodies.delete(ex);
       } else if (now - progress.lastActivity > limit) {
         this.bodies.delete(ex);
@@ -202,28 +202,28 @@ export class Gateway {
   }
 
   private async inspectBody(ex: Exchange, rt: GatewayRuntime, guards: Guard[]): Promise<void> {
-    const progress: BodyProgress = { lastActivity: performance.now(), done: false };
+    const progress: BodyProgress = { lastActivity: performance.now() };
     this.bodies.set(ex, progress);
     ex.cancel = (reason) => ex.req.destroy(reason);
     const limit = Math.max(...guards.map((g) => g.bodyLimit ?? rt.settings.limits.maxBodyBytes));
-    const { chunks, truncated } = await bufferBodyPrefix(ex, ex.req, limit, rt.settings.limits.maxBodyBytes, progress);
-    if (!truncated) progress.done = true;
+    const { chunks, complete } = await bufferBodyPrefix(ex, ex.req, limit, rt.settings.limits.maxBodyBytes, progress);
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const verdict = await runBodyGuards(guards, ex, body.length > limit ? body.subarray(0, limit) : body, truncated);
+    const verdict = await runBodyGuards(guards, ex, body.length > limit ? body.subarray(0, limit) : body, !complete);
     if (verdict) return this.replyVerdict(ex, rt, verdict);
-    this.forward(ex, rt, chunks, progress);
+    this.forward(ex, rt, chunks, complete);
   }
 
-  private forward(ex: Exchange, rt: GatewayRuntime, prefix?: Buffer[], progress?: BodyProgress): void {
+  private forward(ex: Exchange, rt: GatewayRuntime, prefix?: Buffer[], prefixComplete = false): void {
     const route = ex.route!;
-    let body: AsyncIterable<Buffer> | Buffer | null = null;
+    let body: ExchangeBody | null = null;
     if (ex.bodyLength !== 0) {
-      if (prefix && progress?.done) {
-        body = prefix.length === 1 ? prefix[0]! : Buffer.concat(prefix);
+      const max = rt.settings.limits.maxBodyBytes;
+      if (prefix && prefixComplete) {
+        // All of it is in hand: send it with its length, even if the client sent it chunked.
+        body = new ExchangeBody(ex, prefix, null, prefix.reduce((n, c) => n + c.length, 0), max);
       } else {
-        const p = progress ?? { lastActivity: performance.now(), done: false };
-        this.bodies.set(ex, p);
-        body = countedBody(ex, ex.req, rt.settings.limits.maxBodyBytes, p, prefix);
+        body = new ExchangeBody(ex, prefix ?? null, ex.req, ex.bodyLength, max);
+        this.bodies.set(ex, body);
       }
     }
     const call = new UpstreamCall(ex, route.upstream, body, this.log);
@@ -353,16 +353,16 @@ export class Gateway {
     for (const s of this.upgraded) s.destroy();
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearInterval(this.sweeper);
     for (const g of this.runtime.guards) g.close?.();
-    await Promise.allSettled([...this.runtime.upstreams.values()].map((u) => u.close()));
+    for (const u of this.runtime.upstreams.values()) u.close();
   }
 
-  async destroy(): Promise<void> {
+  destroy(): void {
     clearInterval(this.sweeper);
     this.destroyUpgraded();
-    await Promise.allSettled([...this.runtime.upstreams.values()].map((u) => u.destroy()));
+    for (const u of this.runtime.upstreams.values()) u.destroy();
   }
 }
 

@@ -1,37 +1,37 @@
-// Request bodies go upstream as a stream with back-pressure; this wrapper counts the bytes
+// Request bodies go upstream as a stream with back-pressure. The exchange's body counts the bytes
 // (a chunked body over the limit is cut off with 413) and notes when data last arrived, so a
 // client that stops sending mid-body is answered with 408 instead of holding a socket forever.
 // Guards that inspect the body get a buffered prefix (up to their limit); the body is then
 // forwarded whole: the buffered part first, then the rest of the stream.
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { RequestBody } from '../upstream/connection.js';
 import type { Exchange } from './exchange.js';
 import { bodyTooLarge } from './errors.js';
 
-/** Per-exchange state read by the idle sweeper. */
-export interface BodyProgress {
-  lastActivity: number;
-  done: boolean;
+export class ExchangeBody implements RequestBody {
+  /** Monotonic ms when body data last arrived (read by the idle sweeper). */
+  lastActivity = performance.now();
+
+  constructor(
+    private readonly ex: Exchange,
+    readonly prefix: readonly Buffer[] | null,
+    readonly stream: Readable | null,
+    /** Content-Length upstream, or -1 for chunked. */
+    readonly length: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  observe(bytes: number): void {
+    this.lastActivity = performance.now();
+    this.ex.bytesIn += bytes;
+    if (this.ex.bytesIn > this.maxBytes) throw bodyTooLarge();
+  }
 }
 
-export async function* countedBody(
-  ex: Exchange,
-  req: IncomingMessage,
-  maxBytes: number,
-  progress: BodyProgress,
-  prefix?: readonly Buffer[],
-): AsyncGenerator<Buffer> {
-  try {
-    if (prefix) for (const chunk of prefix) yield chunk;
-    if (req.readableEnded) return;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      ex.bytesIn += chunk.length;
-      progress.lastActivity = performance.now();
-      if (ex.bytesIn > maxBytes) throw bodyTooLarge();
-      yield chunk;
-    }
-  } finally {
-    progress.done = true;
-  }
+/** Activity of a body being read, for the idle sweeper. */
+export interface BodyProgress {
+  lastActivity: number;
 }
 
 /**
@@ -44,7 +44,7 @@ export function bufferBodyPrefix(
   limit: number,
   maxBytes: number,
   progress: BodyProgress,
-): Promise<{ chunks: Buffer[]; truncated: boolean }> {
+): Promise<{ chunks: Buffer[]; complete: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -67,12 +67,12 @@ export function bufferBodyPrefix(
       if (size >= limit) {
         req.pause();
         cleanup();
-        resolve({ chunks, truncated: !req.readableEnded });
+        resolve({ chunks, complete: req.readableEnded });
       }
     };
     const onEnd = () => {
       cleanup();
-      resolve({ chunks, truncated: false });
+      resolve({ chunks, complete: true });
     };
     const onError = (err: Error) => {
       cleanup();

@@ -1,13 +1,17 @@
-// One upstream request, driven by undici's dispatcher handler interface so the response streams
-// straight into the client's response with back-pressure (undici pauses reading while the client
-// is slow). Connection failures before anything was sent are retried on another target; every
-// failure is answered with the right status (502 unreachable, 504 timeout) or, once the response
-// has started, ends the client's connection so it can't mistake a cut body for a whole one.
+// One exchange's trip to the upstream: a target chosen, a pooled connection taken, the request
+// head written from the exchange, the response streamed straight into the client's response
+// with back-pressure both ways. A request that provably never reached a target (the connection
+// could not be made, or a reused keep-alive connection turned out closed) is tried again when
+// its body can be replayed; every failure is answered with the right status (502 unreachable,
+// 504 timeout, 503 busy) or, once the response has started, ends the client's connection so it
+// can't mistake a cut body for a whole one.
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { UpstreamGroup, UpstreamTarget } from '../routing/upstream-group.js';
+import type { RequestBody, UpstreamConnection, UpstreamHandler } from '../upstream/connection.js';
+import { UpstreamError } from '../upstream/errors.js';
+import type { ConnectionWaiter } from '../upstream/pool.js';
 import type { Exchange } from './exchange.js';
-import { ExchangeError, isConnectError, upstreamFailure } from './errors.js';
+import { upstreamFailure, type Failure } from './errors.js';
 import type { GatewayLog } from './gateway.js';
 import { CODES, jsonError, writeReply } from './local-reply.js';
 
@@ -23,162 +27,190 @@ const DROP_RESPONSE = new Set([
   'proxy-authenticate',
   'x-request-id',
 ]);
-const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18]);
+const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18, 25]);
 /** A Connection header that names no other header (the usual case). */
 const SIMPLE_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
-export class UpstreamCall implements Dispatcher.DispatchHandler {
+export class UpstreamCall implements UpstreamHandler, ConnectionWaiter {
   private target: UpstreamTarget | undefined;
-  private abortFn: ((err?: Error) => void) | null = null;
-  private resumeFn: (() => void) | null = null;
+  private conn: UpstreamConnection | null = null;
+  private withdraw: (() => void) | null = null;
+  private head = '';
   private responded = false;
   private finished = false;
   private cancelled: Error | undefined;
   private attempts = 0;
+  private staleRetried = false;
 
   constructor(
     private readonly ex: Exchange,
     private readonly group: UpstreamGroup,
-    private readonly body: AsyncIterable<Buffer> | Buffer | null,
+    private readonly body: RequestBody | null,
     private readonly log: GatewayLog,
   ) {}
 
-  start(exclude?: UpstreamTarget): void {
-    const ex = this.ex;
-    const now = performance.now();
-    const target = this.group.pick(now, exclude);
-    if (!target) return this.fail(new ExchangeError(502, 'no_upstream_target', 'no target to try'));
-    this.target = target;
-    this.attempts++;
-    ex.upstreamTarget = target.origin;
-    if (ex.upstreamStart === 0) ex.upstreamStart = now;
-    try {
-      target.pool.dispatch(
-        {
-          path: ex.path + ex.query,
-          method: ex.method,
-          headers: this.upstreamHeaders(target),
-          body: this.body as Dispatcher.DispatchOptions['body'],
-          // Ours to decide: retries happen here, only before anything was sent.
-          idempotent: false,
-        },
-        this,
-      );
-    } catch (err) {
-      this.onError(err as Error);
-    }
+  /** The body can be sent again (it was never streamed from the client). */
+  private get replayable(): boolean {
+    return this.body === null || this.body.stream === null;
   }
 
-  private upstreamHeaders(target: UpstreamTarget): string[] {
+  start(exclude?: UpstreamTarget): void {
+    const now = performance.now();
+    const target = this.group.pick(now, exclude);
+    if (!target) return this.fail(new UpstreamError('connect', 'no target to try', true));
+    this.target = target;
+    this.attempts++;
+    this.ex.upstreamTarget = target.origin;
+    if (this.ex.upstreamStart === 0) this.ex.upstreamStart = now;
+    this.head = this.buildHead(target);
+    this.withdraw = target.pool.acquire(this);
+  }
+
+  onConnection(err: UpstreamError | null, conn: UpstreamConnection | null): void {
+    this.withdraw = null;
+    if (this.finished || this.cancelled) {
+      // Nobody wants it any more; a connection that never carried this request stays usable.
+      if (conn) conn.destroy();
+      return;
+    }
+    if (err || !conn) return this.onError(err ?? new UpstreamError('connect', 'no connection', true));
+    this.conn = conn;
+    conn.send({ method: this.ex.method, head: this.head, body: this.body }, this);
+  }
+
+  private buildHead(target: UpstreamTarget): string {
     const ex = this.ex;
-    const headers = this.attempts === 1 ? ex.forwardHeaders : [...ex.forwardHeaders];
+    const headers = ex.forwardHeaders;
     const mode = this.group.settings.hostHeader;
-    if (mode !== 'preserve') {
-      const host = mode === 'target' ? new URL(target.origin).host : mode;
-      for (let i = 0; i < headers.length; i += 2) {
-        if (headers[i]!.length === 4 && headers[i]!.toLowerCase() === 'host') headers[i + 1] = host;
+    const host = mode === 'preserve' ? undefined : mode === 'target' ? new URL(target.origin).host : mode;
+    let head = `${ex.method} ${ex.path}${ex.query} HTTP/1.1\r\n`;
+    let sawHost = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name.length === 4 && name.toLowerCase() === 'host') {
+        sawHost = true;
+        if (host !== undefined) {
+          head += `host: ${host}\r\n`;
+          continue;
+        }
       }
-      if (ex.rawHost === undefined) headers.push('host', host);
+      head += `${name}: ${headers[i + 1]!}\r\n`;
     }
-    if (this.attempts === 1) {
-      headers.push(
-        'x-forwarded-for',
-        ex.xForwardedFor === undefined ? ex.peerIp : `${ex.xForwardedFor}, ${ex.peerIp}`,
-        'x-forwarded-proto',
-        ex.xForwardedProto ?? (ex.listener.tls ? 'https' : 'http'),
-        'x-request-id',
-        ex.id,
-      );
-      const fwdHost = ex.xForwardedHost ?? ex.rawHost;
-      if (fwdHost !== undefined) headers.push('x-forwarded-host', fwdHost);
+    if (!sawHost) head += `host: ${host ?? new URL(target.origin).host}\r\n`;
+    const body = this.body;
+    if (body !== null) {
+      // A body whose length the client did not say goes chunked, unless we already hold all of it.
+      if (body.length === -1) head += 'transfer-encoding: chunked\r\n';
+      else if (ex.bodyLength === -1) head += `content-length: ${body.length}\r\n`;
     }
-    return headers;
+    head +=
+      `x-forwarded-for: ${ex.xForwardedFor === undefined ? ex.peerIp : `${ex.xForwardedFor}, ${ex.peerIp}`}\r\n` +
+      `x-forwarded-proto: ${ex.xForwardedProto ?? (ex.listener.tls ? 'https' : 'http')}\r\n` +
+      `x-request-id: ${ex.id}\r\n`;
+    const fwdHost = ex.xForwardedHost ?? ex.rawHost;
+    if (fwdHost !== undefined) head += `x-forwarded-host: ${fwdHost}\r\n`;
+    return `${head}\r\n`;
   }
 
   /** Stops the call: the client left, or its body broke a limit. */
   cancel(reason: Error): void {
     if (this.finished) return;
     this.cancelled = reason;
-    if (this.abortFn) this.abortFn(reason);
+    if (this.conn) {
+      this.conn.abort(reason);
+    } else {
+      this.withdraw?.();
+      this.withdraw = null;
+      this.fail(reason);
+    }
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortFn = abort;
-    if (this.cancelled) abort(this.cancelled);
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx: the client already got its own 100 Continue.
+  onHead(status: number, headers: string[]): void {
     const ex = this.ex;
     const res = ex.res!;
     this.responded = true;
-    this.resumeFn = resume;
     ex.upstreamHeadersAt = performance.now();
-    ex.upstreamStatus = statusCode;
+    ex.upstreamStatus = status;
     this.group.reportSuccess(this.target!);
-    if (res.destroyed) return false;
+    if (res.destroyed) return;
 
     const out: string[] = [];
     let extraHop: string | undefined;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
-      if (DROP_LENGTHS.has(name.length) || name.length === 25) {
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (DROP_LENGTHS.has(name.length)) {
         const lower = name.toLowerCase();
         if (DROP_RESPONSE.has(lower)) {
-          if (lower === 'connection') extraHop = rawHeaders[i + 1]!.toString('latin1');
+          if (lower === 'connection') extraHop = headers[i + 1]!;
           continue;
         }
         if (lower === 'strict-transport-security' && ex.listener.hsts) continue;
       }
-      out.push(name, rawHeaders[i + 1]!.toString('latin1'));
+      out.push(name, headers[i + 1]!);
     }
     if (extraHop !== undefined && !SIMPLE_CONNECTION.test(extraHop)) dropConnectionTokens(out, extraHop);
     out.push('x-request-id', ex.id);
     if (ex.listener.hsts) out.push('strict-transport-security', ex.listener.hsts);
     if (ex.responseHeaders) for (const h of ex.responseHeaders) out.push(h);
-    ex.status = statusCode;
+    // The upstream answered before the client finished its body: the rest will not be read.
+    const unread = ex.bodyLength !== 0 && !ex.req.readableEnded;
+    if (unread) {
+      out.push('connection', 'close');
+      res.shouldKeepAlive = false;
+    }
+    ex.status = status;
     try {
-      res.writeHead(statusCode, out);
+      res.writeHead(status, out);
     } catch (err) {
-      // An upstream header Node refuses to send (invalid characters): not the client's fault.
+      // A header Node refuses to send (invalid characters): the upstream's fault, not the client's.
       this.log.warn({ err: (err as Error).message, upstream: this.target?.origin }, 'invalid upstream response header');
       this.responded = false;
-      this.abortFn?.(new ExchangeError(502, 'upstream_bad_header', 'invalid upstream response header'));
-      return false;
+      this.conn?.abort(new UpstreamError('protocol', 'response header the client cannot be sent', true));
+      return;
     }
-    return true;
+    if (unread) closeAfter(res);
   }
 
   onData(chunk: Buffer): boolean {
     const res = this.ex.res!;
     this.ex.bytesOut += chunk.length;
     if (res.write(chunk)) return true;
-    res.once('drain', this.resumeFn!);
+    res.once('drain', this.resume);
     return false;
   }
 
+  private readonly resume = (): void => {
+    this.conn?.resume();
+  };
+
   onComplete(): void {
     this.finished = true;
+    this.conn = null;
     this.ex.res!.end();
   }
 
-  onError(err: Error): void {
+  onError(err: UpstreamError | Error): void {
     if (this.finished) return;
+    this.conn = null;
     const failure = upstreamFailure(this.cancelled ?? err);
-    if (!this.responded && !this.cancelled && this.target) {
-      if (failure.countsAgainstTarget) this.group.reportFailure(this.target, performance.now());
-      // Nothing reached the target: another target may take it, if the body can be sent again.
-      const replayable = this.body === null || Buffer.isBuffer(this.body);
-      if (isConnectError(err) && replayable && this.attempts <= this.group.settings.retries && this.group.targets.length > 1) {
-        this.abortFn = null;
+    if (!this.responded && !this.cancelled && this.target && err instanceof UpstreamError) {
+      const now = performance.now();
+      // A reused keep-alive connection the upstream had just closed: the request never got
+      // there. Once, on a fresh connection to the same target, without blaming it.
+      if (err.kind === 'closed' && err.reusedConnection && err.beforeResponse && this.replayable && !this.staleRetried) {
+        this.staleRetried = true;
+        this.attempts--;
+        return this.start();
+      }
+      if (failure.countsAgainstTarget) this.group.reportFailure(this.target, now);
+      if (err.kind === 'connect' && this.replayable && this.attempts <= this.group.settings.retries && this.group.targets.length > 1) {
         return this.start(this.target);
       }
     }
-    this.finished = true;
     this.fail(this.cancelled ?? err, failure);
   }
 
-  private fail(err: Error, failure = upstreamFailure(err)): void {
+  private fail(err: Error, failure: Failure = upstreamFailure(err)): void {
     this.finished = true;
     const ex = this.ex;
     const res = ex.res!;
@@ -192,13 +224,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       return;
     }
     ex.status = failure.status;
-    const close = failure.status === 413 || failure.status === 408 || (ex.bodyLength !== 0 && !ex.req.readableEnded);
+    const close = failure.status === 413 || failure.status === 408 || failure.status === 400 || (ex.bodyLength !== 0 && !ex.req.readableEnded);
     const headers: string[] = ['x-request-id', ex.id];
     if (ex.listener.hsts) headers.push('strict-transport-security', ex.listener.hsts);
     writeReply(res, {
       status: failure.status,
       contentType: 'application/json',
-      body: jsonError(failure.status, CODES[failure.status] ?? failure.code, ex.id),
+      body: jsonError(failure.status, CODES[failure.status] ?? 'bad_gateway', ex.id),
       headers,
       close,
     });

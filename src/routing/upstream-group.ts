@@ -1,12 +1,15 @@
-// An upstream: one or more targets, each an undici Pool (keep-alive, bounded connections), chosen
-// round robin. Passive health: a target whose connections keep failing is left out for a cooldown;
-// after it, one more failure takes it out again at once, a success brings it fully back. When every
-// target is out, all are tried anyway (a guess beats a certain 503).
-import { Pool } from 'undici';
+// An upstream: one or more targets, each a pool of keep-alive connections (bounded), chosen
+// round robin. Passive health: a target whose connections keep failing is left out for a
+// cooldown; after it, one more failure takes it out again at once, a success brings it fully
+// back. When every target is out, all are tried anyway (a guess beats a certain 503).
 import type { UpstreamSettings } from '../config/settings.js';
+import { UpstreamPool } from '../upstream/pool.js';
+
+/** Requests that may wait for a busy target's connections, per connection allowed. */
+const QUEUE_PER_CONNECTION = 8;
 
 export class UpstreamTarget {
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   consecutiveFailures = 0;
   downUntil = 0;
 
@@ -14,20 +17,15 @@ export class UpstreamTarget {
     readonly origin: string,
     settings: UpstreamSettings,
   ) {
-    const tls = settings.tls;
-    this.pool = new Pool(origin, {
-      connections: settings.connections,
-      pipelining: 1,
-      keepAliveTimeout: settings.keepAliveMs,
-      keepAliveMaxTimeout: Math.max(settings.keepAliveMs, 600_000),
-      headersTimeout: settings.responseTimeoutMs,
-      bodyTimeout: settings.bodyTimeoutMs,
-      connect: {
-        timeout: settings.connectTimeoutMs,
-        ...(tls?.caPem !== undefined ? { ca: tls.caPem } : {}),
-        ...(tls?.serverName !== undefined ? { servername: tls.serverName } : {}),
-        ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
-      },
+    this.pool = new UpstreamPool({
+      origin,
+      maxConnections: settings.connections,
+      maxQueue: settings.connections * QUEUE_PER_CONNECTION,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      responseTimeoutMs: settings.responseTimeoutMs,
+      bodyTimeoutMs: settings.bodyTimeoutMs,
+      idleTimeoutMs: settings.keepAliveMs,
+      ...(settings.tls ? { tls: settings.tls } : {}),
     });
   }
 }
@@ -50,6 +48,7 @@ export class UpstreamGroup {
   /** The next target in turn that is up and not `exclude`; all of them when none is up. */
   pick(now: number, exclude?: UpstreamTarget): UpstreamTarget | undefined {
     const n = this.targets.length;
+    if (n === 1) return this.targets[0] === exclude ? undefined : this.targets[0];
     for (let i = 0; i < n; i++) {
       const t = this.targets[(this.cursor + i) % n]!;
       if (t !== exclude && t.downUntil <= now) {
@@ -83,13 +82,13 @@ export class UpstreamGroup {
     }
   }
 
-  /** Closes the pools once their in-flight requests are done. */
-  async close(): Promise<void> {
-    await Promise.allSettled(this.targets.map((t) => t.pool.close()));
+  /** Closes idle connections now, busy ones when their requests are done. */
+  close(): void {
+    for (const t of this.targets) t.pool.close();
   }
 
-  /** Aborts everything at once (drain timeout). */
-  async destroy(): Promise<void> {
-    await Promise.allSettled(this.targets.map((t) => t.pool.destroy()));
+  /** Closes everything at once (drain deadline). */
+  destroy(): void {
+    for (const t of this.targets) t.pool.destroy();
   }
 }

@@ -101,8 +101,8 @@ export class GatewayWorker {
     }
     for (const l of this.listeners.values()) l.destroyAll();
     if (gateway) {
-      if (finished) await gateway.close();
-      else await gateway.destroy();
+      if (finished) gateway.close();
+      else gateway.destroy();
     }
     clearInterval(this.rateLimitSweep);
     await this.accessWriter.flushNow();

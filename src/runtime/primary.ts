@@ -115,7 +115,8 @@ export class Primary {
     cluster.setupPrimary({
       exec: WORKER_ENTRY,
       // A larger young generation: a proxy allocates many short-lived objects per request.
-      execArgv: ['--max-semi-space-size=16'],
+      // PORTCULLIS_WORKER_NODE_ARGS adds diagnostics flags (--cpu-prof, --trace-gc, …) to workers.
+      execArgv: ['--max-semi-space-size=16', ...(process.env.PORTCULLIS_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       silent: false,
     });
     for (let i = 0; i < s.workers; i++) this.fork();

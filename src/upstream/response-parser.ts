@@ -1,0 +1,272 @@
+// An incremental, strict parser for HTTP/1.1 responses from upstreams (RFC 9112). It is fed the
+// bytes of one connection as they arrive and calls back with the head, body pieces and the end.
+//
+// Strict where ambiguity could desynchronise the connection (response splitting, smuggling back
+// towards clients): Content-Length together with Transfer-Encoding, conflicting Content-Length
+// values, malformed chunk sizes, header names with spaces, obsolete line folding, bare CR/LF and
+// NUL are errors, and the connection is never reused after one. 1xx interim responses are
+// skipped. Everything is bounded: the head, the number of header fields, chunk extensions and
+// trailers.
+
+export class UpstreamProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamProtocolError';
+  }
+}
+
+export interface ResponseEvents {
+  /** Status, reason and headers (flat name/value list, names as sent). */
+  onHead(status: number, headers: string[]): void;
+  /** A piece of the (de-chunked) body. The buffer may be a view into the socket's data. */
+  onBody(chunk: Buffer): void;
+  /** The response is complete; `reusable`: the connection may carry another request. */
+  onComplete(reusable: boolean): void;
+}
+
+const enum State {
+  Head,
+  Fixed,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+export const MAX_HEAD_BYTES = 64 * 1024;
+export const MAX_HEADER_FIELDS = 256;
+const MAX_CHUNK_LINE = 4096;
+const MAX_TRAILER_BYTES = 16 * 1024;
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Field values: visible characters, spaces, tabs and obs-text; never CR, LF or NUL.
+const BAD_VALUE = /[\0\r\n]/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: (.*))?$/;
+
+export class ResponseParser {
+  private state = State.Head;
+  /** Bytes of an unfinished head or chunk line, kept between feeds. */
+  private pending: Buffer | null = null;
+  private remaining = 0;
+  private keepAlive = true;
+  private trailerBytes = 0;
+  /** The request was HEAD: the response has no body whatever its headers say. */
+  private noBody = false;
+
+  constructor(private readonly events: ResponseEvents) {}
+
+  /** Prepares for the response to a new request on the same connection. */
+  reset(headRequest: boolean): void {
+    this.state = State.Head;
+    this.pending = null;
+    this.remaining = 0;
+    this.keepAlive = true;
+    this.trailerBytes = 0;
+    this.noBody = headRequest;
+  }
+
+  get done(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** True while the body runs until the connection closes (no length was given). */
+  get untilClose(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  /**
+   * Feeds bytes; returns how many were consumed. Bytes after a complete response are left
+   * (a well-behaved upstream sends none: we never pipeline).
+   */
+  feed(data: Buffer): number {
+    let off = 0;
+    while (off < data.length && this.state !== State.Done) {
+      switch (this.state) {
+        case State.Head:
+          off = this.readHead(data, off);
+          break;
+        case State.Fixed: {
+          const n = Math.min(this.remaining, data.length - off);
+          this.remaining -= n;
+          const piece = data.subarray(off, off + n);
+          off += n;
+          if (this.remaining === 0) this.state = State.Done;
+          this.events.onBody(piece);
+          if (this.state === State.Done) this.events.onComplete(this.keepAlive);
+          break;
+        }
+        case State.UntilClose: {
+          const piece = off === 0 ? data : data.subarray(off);
+          off = data.length;
+          this.events.onBody(piece);
+          break;
+        }
+        case State.ChunkSize:
+          off = this.readChunkSize(data, off);
+          break;
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, data.length - off);
+          this.remaining -= n;
+          const piece = data.subarray(off, off + n);
+          off += n;
+          if (this.remaining === 0) this.state = State.ChunkDataEnd;
+          this.events.onBody(piece);
+          break;
+        }
+        case State.ChunkDataEnd:
+          off = this.readChunkEnd(data, off);
+          break;
+        case State.Trailers:
+          off = this.readTrailers(data, off);
+          break;
+      }
+    }
+    return off;
+  }
+
+  /** The connection closed: completes a close-delimited body, or says what was cut short. */
+  finish(): void {
+    if (this.state === State.UntilClose) {
+      this.state = State.Done;
+      this.events.onComplete(false);
+      return;
+    }
+    if (this.state !== State.Done) throw new UpstreamProtocolError(this.state === State.Head ? 'connection closed before a response' : 'connection closed in the middle of the body');
+  }
+
+  /** Joins kept bytes with new ones and finds `needle` in the result. */
+  private takeLine(data: Buffer, off: number, needle: string, limit: number, what: string): { buf: Buffer; end: number; next: number } | number {
+    let buf: Buffer;
+    let base: number;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, data.subarray(off)]);
+      base = this.pending.length;
+    } else {
+      buf = off === 0 ? data : data.subarray(off);
+      base = 0;
+    }
+    // Search from a little before the new bytes, in case the needle straddles the boundary.
+    const end = buf.indexOf(needle, Math.max(0, base - needle.length + 1), 'latin1');
+    if (end === -1) {
+      if (buf.length > limit) throw new UpstreamProtocolError(`${what} too long`);
+      this.pending = Buffer.from(buf);
+      return data.length;
+    }
+    if (end > limit) throw new UpstreamProtocolError(`${what} too long`);
+    this.pending = null;
+    // Offset in `data` just after the needle.
+    const next = off + (end + needle.length - base);
+    return { buf, end, next };
+  }
+
+  private readHead(data: Buffer, off: number): number {
+    const found = this.takeLine(data, off, '\r\n\r\n', MAX_HEAD_BYTES, 'response head');
+    if (typeof found === 'number') return found;
+    const head = found.buf.toString('latin1', 0, found.end);
+    const lines = head.split('\r\n');
+    const m = STATUS_LINE.exec(lines[0]!);
+    if (!m) throw new UpstreamProtocolError('invalid status line');
+    const minor = Number(m[1]);
+    const status = Number(m[2]);
+    if (status < 100) throw new UpstreamProtocolError('invalid status code');
+    if (lines.length - 1 > MAX_HEADER_FIELDS) throw new UpstreamProtocolError('too many response header fields');
+    const headers: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let connectionClose = minor === 0;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new UpstreamProtocolError(line.length > 0 && (line[0] === ' ' || line[0] === '\t') ? 'obsolete line folding' : 'invalid header line');
+      const name = line.slice(0, colon);
+      if (!TOKEN.test(name)) throw new UpstreamProtocolError('invalid header name');
+      const value = line.slice(colon + 1).trim();
+      if (BAD_VALUE.test(value)) throw new UpstreamProtocolError('invalid header value');
+      headers.push(name, value);
+      // Framing headers, by length first.
+      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        if (!/^[0-9]{1,15}$/.test(value)) throw new UpstreamProtocolError('invalid Content-Length');
+        const n = Number(value);
+        if (contentLength !== -1 && contentLength !== n) throw new UpstreamProtocolError('conflicting Content-Length');
+        contentLength = n;
+      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+        transferEncoding = true;
+        const codings = value.toLowerCase().split(',');
+        chunked = codings[codings.length - 1]!.trim() === 'chunked';
+      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
+        const v = value.toLowerCase();
+        if (v.includes('close')) connectionClose = true;
+        else if (minor === 0 && v.includes('keep-alive')) connectionClose = false;
+      }
+    }
+    if (transferEncoding && contentLength !== -1) throw new UpstreamProtocolError('both Content-Length and Transfer-Encoding');
+    const next = found.next;
+    if (status < 200) {
+      if (status === 101) throw new UpstreamProtocolError('unexpected 101 Switching Protocols');
+      // Interim response (100 Continue, 103 Early Hints): the real one follows.
+      return next;
+    }
+    this.keepAlive = !connectionClose;
+    this.events.onHead(status, headers);
+    if (this.noBody || status === 204 || status === 304) {
+      this.finishNow();
+    } else if (transferEncoding) {
+      if (chunked) this.state = State.ChunkSize;
+      else {
+        this.keepAlive = false;
+        this.state = State.UntilClose;
+      }
+    } else if (contentLength >= 0) {
+      this.remaining = contentLength;
+      if (contentLength === 0) this.finishNow();
+      else this.state = State.Fixed;
+    } else {
+      this.keepAlive = false;
+      this.state = State.UntilClose;
+    }
+    return next;
+  }
+
+  private finishNow(): void {
+    this.state = State.Done;
+    this.events.onComplete(this.keepAlive);
+  }
+
+  private readChunkSize(data: Buffer, off: number): number {
+    const found = this.takeLine(data, off, '\r\n', MAX_CHUNK_LINE, 'chunk size line');
+    if (typeof found === 'number') return found;
+    const line = found.buf.toString('latin1', 0, found.end);
+    const semi = line.indexOf(';');
+    const hex = (semi === -1 ? line : line.slice(0, semi)).trimEnd();
+    if (!/^[0-9A-Fa-f]{1,13}$/.test(hex)) throw new UpstreamProtocolError('invalid chunk size');
+    const size = parseInt(hex, 16);
+    if (size === 0) {
+      this.state = State.Trailers;
+    } else {
+      this.remaining = size;
+      this.state = State.ChunkData;
+    }
+    return found.next;
+  }
+
+  private readChunkEnd(data: Buffer, off: number): number {
+    const found = this.takeLine(data, off, '\r\n', 2, 'chunk end');
+    if (typeof found === 'number') return found;
+    if (found.end !== 0) throw new UpstreamProtocolError('chunk data longer than its size');
+    this.state = State.ChunkSize;
+    return found.next;
+  }
+
+  private readTrailers(data: Buffer, off: number): number {
+    // Trailer fields are dropped (they are rarely used, and only after the head was forwarded).
+    const found = this.takeLine(data, off, '\r\n', MAX_TRAILER_BYTES, 'trailers');
+    if (typeof found === 'number') return found;
+    this.trailerBytes += found.end + 2;
+    if (this.trailerBytes > MAX_TRAILER_BYTES) throw new UpstreamProtocolError('trailers too long');
+    if (found.end === 0) this.finishNow();
+    return found.next;
+  }
+}
