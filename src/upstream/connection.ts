@@ -6,6 +6,7 @@
 import net, { type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
+import { deadlines, type Expirable } from './deadlines.js';
 import { UpstreamError, connectFailure } from './errors.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 
@@ -53,7 +54,9 @@ export interface ConnectionOwner {
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
-export class UpstreamConnection implements ResponseEvents {
+export class UpstreamConnection implements ResponseEvents, Expirable {
+  /** When the current phase times out (see deadlines.ts). */
+  deadline = 0;
   readonly socket: Socket;
   private readonly parser: ResponseParser;
   private handler: UpstreamHandler | null = null;
@@ -66,6 +69,7 @@ export class UpstreamConnection implements ResponseEvents {
   private chunked = false;
   private body: RequestBody | null = null;
   private closed = false;
+  private settle: (err: UpstreamError | null) => void;
   /** Set by onComplete while the parser runs; acted on once it returns. */
   private completed = false;
   private reusable = false;
@@ -81,26 +85,22 @@ export class UpstreamConnection implements ResponseEvents {
       : net.connect({ host: options.host, port: options.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.setTimeout(options.connectTimeoutMs);
     let settled = false;
     const settle = (err: UpstreamError | null) => {
       if (settled) return;
       settled = true;
       onConnect(err);
     };
+    this.settle = settle;
+    this.deadline = performance.now() + options.connectTimeoutMs;
+    deadlines.add(this);
     socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
-      socket.setTimeout(0);
+      this.deadline = 0;
       settle(null);
     });
     socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     socket.on('drain', this.onDrain);
-    socket.on('timeout', () => {
-      if (!this.connected) {
-        settle(new UpstreamError('connect-timeout', 'connect timeout', true, false, 'CONNECT_TIMEOUT'));
-        this.destroy();
-      } else this.onTimeout();
-    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (!this.connected) {
         settle(connectFailure(err));
@@ -123,7 +123,7 @@ export class UpstreamConnection implements ResponseEvents {
     this.receivedAny = false;
     this.headSeen = false;
     this.parser.reset(request.method === 'HEAD');
-    this.socket.setTimeout(this.options.responseTimeoutMs);
+    this.deadline = performance.now() + this.options.responseTimeoutMs;
     const body = request.body;
     this.body = body;
     if (body === null) {
@@ -173,6 +173,8 @@ export class UpstreamConnection implements ResponseEvents {
       this.abort(err as Error);
       return;
     }
+    // Upload progress counts as activity while the response is awaited.
+    if (!this.headSeen) this.deadline = performance.now() + this.options.responseTimeoutMs;
     if (!this.writeBodyChunk(chunk)) this.body?.stream?.pause();
   };
 
@@ -236,7 +238,7 @@ export class UpstreamConnection implements ResponseEvents {
         // complete response (we never pipeline) mean the connection is out of step: close it.
         if (used < chunk.length || !this.reusable || this.closed) this.destroy();
         else {
-          this.socket.setTimeout(this.options.idleTimeoutMs);
+          this.deadline = performance.now() + this.options.idleTimeoutMs;
           if (this.socket.isPaused()) this.socket.resume();
           this.owner.release(this);
         }
@@ -254,11 +256,12 @@ export class UpstreamConnection implements ResponseEvents {
 
   onHead(status: number, headers: string[]): void {
     this.headSeen = true;
-    this.socket.setTimeout(this.options.bodyTimeoutMs);
+    this.deadline = performance.now() + this.options.bodyTimeoutMs;
     this.handler?.onHead(status, headers);
   }
 
   onBody(chunk: Buffer): void {
+    this.deadline = performance.now() + this.options.bodyTimeoutMs;
     const handler = this.handler;
     if (handler && !handler.onData(chunk)) this.socket.pause();
   }
@@ -273,10 +276,21 @@ export class UpstreamConnection implements ResponseEvents {
     handler?.onComplete();
   }
 
-  private onTimeout(): void {
+  /** The current phase's deadline passed (connect, response, body, or idle in the pool). */
+  expire(): void {
+    if (!this.connected) {
+      this.settle(new UpstreamError('connect-timeout', 'connect timeout', true, false, 'CONNECT_TIMEOUT'));
+      this.destroy();
+      return;
+    }
     if (!this.handler) {
       // Idle keep-alive connection past its time.
       this.destroy();
+      return;
+    }
+    if (this.socket.isPaused() && this.headSeen) {
+      // We stopped reading (the client is slow), so no data is not the upstream's fault.
+      this.deadline = performance.now() + this.options.bodyTimeoutMs;
       return;
     }
     const err = this.headSeen
@@ -287,6 +301,7 @@ export class UpstreamConnection implements ResponseEvents {
 
   private onSocketClose(): void {
     this.closed = true;
+    deadlines.delete(this);
     this.owner.remove(this);
     if (!this.handler) return;
     if (this.parser.untilClose) {
@@ -312,5 +327,7 @@ export class UpstreamConnection implements ResponseEvents {
   destroy(): void {
     if (!this.socket.destroyed) this.socket.destroy();
     this.closed = true;
+    this.deadline = 0;
+    deadlines.delete(this);
   }
 }

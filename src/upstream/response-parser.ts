@@ -165,27 +165,38 @@ export class ResponseParser {
     const found = this.takeLine(data, off, '\r\n\r\n', MAX_HEAD_BYTES, 'response head');
     if (typeof found === 'number') return found;
     const head = found.buf.toString('latin1', 0, found.end);
-    const lines = head.split('\r\n');
-    const m = STATUS_LINE.exec(lines[0]!);
+    let eol = head.indexOf('\r\n');
+    if (eol === -1) eol = head.length;
+    const m = STATUS_LINE.exec(eol === head.length ? head : head.slice(0, eol));
     if (!m) throw new UpstreamProtocolError('invalid status line');
     const minor = Number(m[1]);
     const status = Number(m[2]);
     if (status < 100) throw new UpstreamProtocolError('invalid status code');
-    if (lines.length - 1 > MAX_HEADER_FIELDS) throw new UpstreamProtocolError('too many response header fields');
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let connectionClose = minor === 0;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new UpstreamProtocolError(line.length > 0 && (line[0] === ' ' || line[0] === '\t') ? 'obsolete line folding' : 'invalid header line');
-      const name = line.slice(0, colon);
+    // One pass over the header lines, by index (no intermediate arrays of lines).
+    for (let start = eol + 2; start < head.length; ) {
+      let end = head.indexOf('\r\n', start);
+      if (end === -1) end = head.length;
+      const colon = head.indexOf(':', start);
+      if (colon <= start || colon > end) {
+        const c = head.charCodeAt(start);
+        throw new UpstreamProtocolError(c === 0x20 || c === 0x09 ? 'obsolete line folding' : 'invalid header line');
+      }
+      const name = head.slice(start, colon);
       if (!TOKEN.test(name)) throw new UpstreamProtocolError('invalid header name');
-      const value = line.slice(colon + 1).trim();
+      let vs = colon + 1;
+      let ve = end;
+      while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+      while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
+      const value = head.slice(vs, ve);
       if (BAD_VALUE.test(value)) throw new UpstreamProtocolError('invalid header value');
       headers.push(name, value);
+      if (headers.length > MAX_HEADER_FIELDS * 2) throw new UpstreamProtocolError('too many response header fields');
+      start = end + 2;
       // Framing headers, by length first.
       if (name.length === 14 && name.toLowerCase() === 'content-length') {
         if (!/^[0-9]{1,15}$/.test(value)) throw new UpstreamProtocolError('invalid Content-Length');
