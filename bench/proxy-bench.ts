@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { GatewayProcess, Peer, REPO_ROOT, rssBytes, sharedDir, waitFor } from './lib/processes.js';
+import { freePorts, GatewayProcess, Peer, REPO_ROOT, rssBytes, sharedDir, waitFor } from './lib/processes.js';
 import { bodiesScript, ensureWrk, PACED_SCRIPT, runWrk, type WrkResult } from './lib/wrk.js';
 
 const { values: opts } = parseArgs({
@@ -23,6 +23,9 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: '1' },
     'memory-seconds': { type: 'string', default: '60' },
     'skip-memory': { type: 'boolean', default: false },
+    // Where the gateway's access log goes: "null" (serialised and written, to /dev/null; the
+    // default, as the nginx peer logs nothing), "file" (a file on this machine's disk) or "off".
+    'access-log': { type: 'string', default: 'null' },
   },
 });
 
@@ -32,7 +35,6 @@ const connections = Number(opts.connections);
 const workers = Number(opts.workers);
 const memorySeconds = Number(opts['memory-seconds']);
 
-const PORTS = { waf: 28084, plain: 28082, upstream: 29000, gateway: 28080, admin: 28091 };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
     return;
   }
   ensureWrk();
+  const [waf, plain, upstream, gatewayPort, admin] = await freePorts(5);
+  const PORTS = { waf: waf!, plain: plain!, upstream: upstream!, gateway: gatewayPort!, admin: admin! };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
   const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), PORTS, path.join(tmp, 'peer'));
   const upstreamUrl = `http://127.0.0.1:${PORTS.upstream}`;
@@ -71,7 +75,14 @@ async function main(): Promise<void> {
     '--workers', String(workers),
     '--data', path.join(tmp, 'data'),
   ];
-  const gateway = new GatewayProcess(gatewayArgs, path.join(tmp, 'gateway.log'));
+  const accessLog = opts['access-log'];
+  if (!['null', 'file', 'off'].includes(accessLog)) throw new Error('--access-log must be null, file or off');
+  if (accessLog === 'off') {
+    const file = path.join(tmp, 'no-access-log.yaml');
+    writeFileSync(file, 'accessLog: { enabled: false }\n');
+    gatewayArgs.push('--config', file);
+  }
+  const gateway = new GatewayProcess(gatewayArgs, path.join(tmp, 'gateway.log'), accessLog === 'null' ? '/dev/null' : undefined);
   const cleanup = async () => {
     await gateway.stop();
     peer.stop();
@@ -173,7 +184,7 @@ async function main(): Promise<void> {
       benchmark: 'proxy',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      settings: { seconds, rounds, connections, workers, loadGenerator: 'wrk (1 thread, separate process)' },
+      settings: { seconds, rounds, connections, workers, accessLog, loadGenerator: 'wrk (1 thread, separate process)' },
       peak,
       ratios: {
         portcullisVsNginx: Number((peak.portcullis.rps / peak.nginx.rps).toFixed(3)),

@@ -70,7 +70,7 @@ describe('line writer', () => {
   });
   it('drops (and counts) lines instead of growing without bound when the reader stalls', () => {
     const out = new PassThrough({ highWaterMark: 16 });
-    const w = new LineWriter(out, 10_000);
+    const w = new LineWriter(out, { maxQueuedBytes: 10_000 });
     for (let i = 0; i < 1000; i++) w.write('y'.repeat(100));
     assert.ok(w.dropped > 0);
   });

@@ -2,6 +2,7 @@
 // nginx proxy and an nginx upstream, from ../shared/tools/peer-modsecurity.sh) and the gateway.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -51,6 +52,19 @@ export class Peer {
   }
 }
 
+/** Ports free right now on loopback (bound and released; good enough for a benchmark). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 export async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -72,12 +86,15 @@ export class GatewayProcess {
   constructor(
     private readonly args: readonly string[],
     private readonly logFile: string,
+    /** Where stdout (the access log) goes, when not with the rest of the log. */
+    private readonly accessFile?: string,
   ) {}
 
   async start(adminUrl: string): Promise<void> {
-    const out = openSync(this.logFile, 'w');
+    const err = openSync(this.logFile, 'w');
+    const out = this.accessFile ? openSync(this.accessFile, 'w') : err;
     this.child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/portcullis.js'), 'serve', ...this.args], {
-      stdio: ['ignore', out, out],
+      stdio: ['ignore', out, err],
     });
     await waitFor(`${adminUrl}/readyz`);
   }

@@ -14,6 +14,10 @@ export interface ListenerInfo {
   readonly hsts: string | undefined;
 }
 
+export interface Cancellable {
+  cancel(reason: Error): void;
+}
+
 export class Exchange implements MatchInput {
   /** Request id: generated, or taken from a trusted proxy's X-Request-Id. */
   id = '';
@@ -62,8 +66,8 @@ export class Exchange implements MatchInput {
   upstreamHeadersAt = 0;
   /** Why the gateway answered or failed the request itself (a short code), if it did. */
   error: string | undefined = undefined;
-  /** Stops the exchange's work in progress (upstream call, body read) with a reason. */
-  cancel: ((reason: Error) => void) | undefined = undefined;
+  /** The work in progress (upstream call, body read), stoppable with a reason. */
+  inProgress: Cancellable | undefined = undefined;
   /** Set when the access record was written, so it is written once. */
   logged = false;
 
@@ -82,6 +86,11 @@ export class Exchange implements MatchInput {
   header(name: string): string | undefined {
     const v = this.req.headers[name];
     return Array.isArray(v) ? v[0] : v;
+  }
+
+  /** Stops the work in progress, if any (the client left, a limit was crossed). */
+  cancel(reason: Error): void {
+    this.inProgress?.cancel(reason);
   }
 
   addResponseHeader(name: string, value: string): void {

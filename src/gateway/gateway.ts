@@ -125,7 +125,7 @@ export class Gateway {
         this.bodies.delete(ex);
       } else if (now - progress.lastActivity > limit) {
         this.bodies.delete(ex);
-        ex.cancel?.(clientBodyTimeout());
+        ex.cancel(clientBodyTimeout());
       }
     }
   }
@@ -204,7 +204,7 @@ export class Gateway {
   private async inspectBody(ex: Exchange, rt: GatewayRuntime, guards: Guard[]): Promise<void> {
     const progress: BodyProgress = { lastActivity: performance.now() };
     this.bodies.set(ex, progress);
-    ex.cancel = (reason) => ex.req.destroy(reason);
+    ex.inProgress = { cancel: (reason) => ex.req.destroy(reason) };
     const limit = Math.max(...guards.map((g) => g.bodyLimit ?? rt.settings.limits.maxBodyBytes));
     const { chunks, complete } = await bufferBodyPrefix(ex, ex.req, limit, rt.settings.limits.maxBodyBytes, progress);
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -227,7 +227,7 @@ export class Gateway {
       }
     }
     const call = new UpstreamCall(ex, route.upstream, body, this.log);
-    ex.cancel = (reason) => call.cancel(reason);
+    ex.inProgress = call;
     call.start();
   }
 
@@ -311,7 +311,7 @@ export class Gateway {
     this.bodies.delete(ex);
     if (!res.writableFinished) {
       // The client went away before the response was complete.
-      ex.cancel?.(clientClosed());
+      ex.cancel(clientClosed());
       if (ex.status === 0 || !res.headersSent) {
         ex.status = 499;
         ex.error ??= 'client_closed';

@@ -145,7 +145,7 @@ export class Listener {
       // which stops the upstream call and answers if nothing was sent yet.
       const ex = (pending as http.ServerResponse & { [kExchange]?: Exchange })[kExchange];
       if (ex) ex.error = error;
-      if (ex?.cancel) ex.cancel(new ExchangeError(status, CODES[status] ?? 'bad_request', error));
+      if (ex?.inProgress) ex.cancel(new ExchangeError(status, CODES[status] ?? 'bad_request', error));
       else if (!pending.headersSent) {
         writeReply(pending, { status, contentType: 'application/json', body: jsonError(status, CODES[status] ?? 'bad_request', ex?.id || 'none'), headers: [], close: true });
         closeAfter(pending);

@@ -10,7 +10,7 @@ import type { UpstreamGroup, UpstreamTarget } from '../routing/upstream-group.js
 import type { RequestBody, UpstreamConnection, UpstreamHandler } from '../upstream/connection.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { ConnectionWaiter } from '../upstream/pool.js';
-import type { Exchange } from './exchange.js';
+import type { Cancellable, Exchange } from './exchange.js';
 import { upstreamFailure, type Failure } from './errors.js';
 import type { GatewayLog } from './gateway.js';
 import { CODES, jsonError, writeReply } from './local-reply.js';
@@ -31,7 +31,7 @@ const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18, 25]);
 /** A Connection header that names no other header (the usual case). */
 const SIMPLE_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
-export class UpstreamCall implements UpstreamHandler, ConnectionWaiter {
+export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancellable {
   private target: UpstreamTarget | undefined;
   private conn: UpstreamConnection | null = null;
   private withdraw: (() => void) | null = null;
@@ -175,13 +175,10 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter {
     const res = this.ex.res!;
     this.ex.bytesOut += chunk.length;
     if (res.write(chunk)) return true;
-    res.once('drain', this.resume);
+    // Back-pressure: the upstream is read again once the client has taken what is queued.
+    res.once('drain', () => this.conn?.resume());
     return false;
   }
-
-  private readonly resume = (): void => {
-    this.conn?.resume();
-  };
 
   onComplete(): void {
     this.finished = true;

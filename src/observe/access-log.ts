@@ -13,9 +13,10 @@ import type { LineWriter } from './line-writer.js';
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
 
-/** A JSON string literal. */
+/** A JSON string literal in pure ASCII (so a line's length is its size in bytes). */
 export function jsonString(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function round(ms: number): number {

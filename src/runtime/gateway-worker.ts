@@ -26,7 +26,8 @@ export class GatewayWorker {
   draining = false;
 
   constructor(private readonly options: GatewayWorkerOptions) {
-    this.accessWriter = new LineWriter((options.accessOut ?? process.stdout) as import('node:stream').Writable);
+    const out = options.accessOut ?? process.stdout;
+    this.accessWriter = new LineWriter(out as import('node:stream').Writable, out === process.stdout ? { fd: 1 } : {});
     this.accessLog = new AccessLog(this.accessWriter);
     this.rateLimitSweep = setInterval(() => this.gateway?.sweepRateLimits(), 1000);
     this.rateLimitSweep.unref();

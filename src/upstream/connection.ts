@@ -52,6 +52,14 @@ export interface ConnectionOwner {
 }
 
 const CRLF = Buffer.from('\r\n');
+// Header values may hold bytes above 0x7f (obs-text), carried as latin1 characters; those heads
+// must be written as latin1. Pure-ASCII heads (nearly all) take Node's faster UTF-8 path, which
+// writes the very same bytes.
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+function headEncoding(head: string): BufferEncoding {
+  return NON_ASCII.test(head) ? 'latin1' : 'utf8';
+}
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
 export class UpstreamConnection implements ResponseEvents, Expirable {
@@ -128,14 +136,14 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
     this.body = body;
     if (body === null) {
       this.bodySent = true;
-      this.socket.write(request.head, 'latin1');
+      this.socket.write(request.head, headEncoding(request.head));
       return;
     }
     this.bodySent = false;
     this.chunked = body.length === -1;
     const socket = this.socket;
     socket.cork();
-    socket.write(request.head, 'latin1');
+    socket.write(request.head, headEncoding(request.head));
     if (body.prefix) for (const chunk of body.prefix) this.writeBodyChunk(chunk);
     if (!body.stream) {
       this.endBody();
