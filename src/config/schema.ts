@@ -216,8 +216,9 @@ const Upstream = Type.Object(
     ),
     hostHeader: Type.Optional(
       Type.String({
-        minLength: 1,
-        description: '"preserve" (default: the client\'s Host), "target" (the target\'s host) or a literal host.',
+        pattern: '^(preserve|target|[A-Za-z0-9._-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$',
+        description: '"preserve" (default: the client\'s Host), "target" (the target\'s host) or a literal host[:port].',
+        errorMessage: 'must be "preserve", "target" or a host name (with an optional :port)',
       }),
     ),
     timeouts: Type.Optional(
