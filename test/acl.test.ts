@@ -2,7 +2,7 @@
 // (the test's own loopback address) and X-Forwarded-For, which also tests that walk.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GatewayPool, type RunningGateway } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -15,10 +15,7 @@ describe('ACL rules', () => {
   before(async () => {
     up = await startUpstream('app');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-trustedProxies: [127.0.0.1, 10.9.0.0/16]
+      yaml: `${BASE_YAML}trustedProxies: [127.0.0.1, 10.9.0.0/16]
 lists:
   office: [203.0.113.0/24, "2001:db8:1::/48"]
   blocked: [198.51.100.7, "2001:db8:bad::1"]
@@ -137,10 +134,7 @@ describe('ACL default deny and a custom denial body', () => {
   before(async () => {
     up = await startUpstream('app');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-upstreams: { app: { targets: [${up.url}] } }
+      yaml: `${BASE_YAML}upstreams: { app: { targets: [${up.url}] } }
 routes: [{ name: app, upstream: app }]
 responses:
   deny:

@@ -2,7 +2,7 @@
 // connection closed where the framing can't be trusted, and never a hung socket.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GatewayPool, type RunningGateway } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -16,10 +16,7 @@ describe('limits and malformed requests', () => {
   before(async () => {
     up = await startUpstream('app');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-limits:
+      yaml: `${BASE_YAML}limits:
   maxBodyBytes: 64kb
   maxHeaderBytes: 8kb
   maxUriBytes: 2kb

@@ -2,7 +2,7 @@
 // bodies both ways, routing, load balancing, passive health, upstream failures and the access log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GatewayPool, defaultYaml, type RunningGateway } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, defaultYaml, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
 import { pattern, sha256, startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -118,10 +118,7 @@ describe('routing', () => {
   before(async () => {
     [a, b, c] = await Promise.all([startUpstream('a'), startUpstream('b'), startUpstream('c')]);
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-upstreams:
+      yaml: `${BASE_YAML}upstreams:
   a: { targets: [${a.url}] }
   b: { targets: [${b.url}] }
   c: { targets: [${c.url}], hostHeader: target }
@@ -186,10 +183,7 @@ describe('load balancing and upstream failures', () => {
   before(async () => {
     [a, b] = await Promise.all([startUpstream('a'), startUpstream('b')]);
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-upstreams:
+      yaml: `${BASE_YAML}upstreams:
   pair: { targets: [${a.url}, ${b.url}] }
   flaky:
     targets: [http://127.0.0.1:${deadPort}, ${a.url}]

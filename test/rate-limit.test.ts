@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { GcraStore } from '../src/guards/rate-limit/gcra-store.js';
-import { GatewayPool, type RunningGateway } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, type RunningGateway } from './helpers/gateway.js';
 import { request } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -17,10 +17,7 @@ describe('rate limits', () => {
   before(async () => {
     up = await startUpstream('app');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-trustedProxies: [127.0.0.1]
+      yaml: `${BASE_YAML}trustedProxies: [127.0.0.1]
 upstreams: { app: { targets: [${up.url}] } }
 routes:
   - { name: search, match: { pathPrefix: /search }, upstream: app }
@@ -103,10 +100,7 @@ describe('rate limits across worker processes', () => {
   before(async () => {
     up = await startUpstream('app');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 2
-upstreams: { app: { targets: [${up.url}] } }
+      yaml: `${BASE_YAML.replace('workers: 1', 'workers: 2')}upstreams: { app: { targets: [${up.url}] } }
 routes: [{ name: app, upstream: app }]
 rateLimits:
   - { name: global, key: route, rate: 10/m, burst: 10 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'undici';
-import { GatewayPool, type RunningGateway } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -27,10 +27,7 @@ describe('WebSocket', () => {
   before(async () => {
     up = await startUpstream('ws');
     gw = await pool.start({
-      yaml: `listeners: [{ address: 127.0.0.1:0 }]
-admin: { address: 127.0.0.1:0 }
-workers: 1
-upstreams: { app: { targets: [${up.url}] } }
+      yaml: `${BASE_YAML}upstreams: { app: { targets: [${up.url}] } }
 routes: [{ name: app, upstream: app }]
 acl:
   rules: [{ name: no-private-socket, action: deny, match: { path: { prefix: /private } } }]

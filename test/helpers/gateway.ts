@@ -128,6 +128,9 @@ export class RunningGateway {
   }
 }
 
+/** Loopback listener and admin on free ports, one worker: the start of most test configs. */
+export const BASE_YAML = 'listeners: [{ address: 127.0.0.1:0 }]\nadmin: { address: 127.0.0.1:0 }\nworkers: 1\n';
+
 export function defaultYaml(upstream: string, extra = ''): string {
   return `listeners:
   - name: main
