@@ -180,9 +180,11 @@ responses: { deny: { body: "$\${literal}" } }
   it('never lets an environment value change the structure', () => {
     const dir = tempDir();
     const file = path.join(dir, 'p.yaml');
-    writeFileSync(file, 'upstreams: { api: { targets: [http://10.0.0.1:1], hostHeader: "${H}" } }\nroutes: [{ name: r, upstream: api }]\n');
-    const loaded = loadConfig({ file, env: { H: 'x\nacl: { defaultAction: deny }' }, cwd: dir });
+    writeFileSync(file, 'upstreams: { api: { targets: [http://10.0.0.1:1] } }\nroutes: [{ name: r, upstream: api }]\nresponses: { deny: { body: "${B}" } }\n');
+    const injected = 'x"\nacl: { defaultAction: deny }';
+    const loaded = loadConfig({ file, env: { B: injected }, cwd: dir });
     assert.equal(loaded.settings.acl.defaultAction, 'allow');
+    assert.equal(loaded.settings.denyResponse.body, injected, 'the value stays a value');
   });
 
   it('applies defaults', () => {
