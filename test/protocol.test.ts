@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { GatewayPool, defaultYaml, tempDir } from './helpers/gateway.js';
+import { BASE_YAML, GatewayPool, defaultYaml, tempDir } from './helpers/gateway.js';
 import { createCa, hasOpenssl } from './helpers/certs.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
@@ -106,6 +106,24 @@ describe('IPv6', () => {
     const rec = await gw.accessRecord(String(res.headers['x-request-id']));
     assert.equal(rec.clientIp, '::1');
     assert.equal(res.json<{ headers: Record<string, string> }>().headers['x-forwarded-for'], '::1');
+    await up.close();
+  });
+});
+
+describe('absolute-form request targets', () => {
+  it('route and forward by the target\'s authority, not the Host field', async () => {
+    const up = await startUpstream('app');
+    const gw = await pool.start({
+      yaml: `${BASE_YAML}upstreams: { app: { targets: [${up.url}] } }
+routes: [{ name: only-api, match: { hosts: [api.test] }, upstream: app }]
+`,
+    });
+    const r = await rawRequest(portOf(gw.url), ['GET http://api.test/abs?x=1 HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n']);
+    assert.equal(r.status, 200);
+    const seen = up.received.find((x) => x.url === '/abs?x=1')!;
+    assert.equal(seen.headers.host, 'api.test');
+    const bad = await rawRequest(portOf(gw.url), ['GET http://bad"host/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n']);
+    assert.equal(bad.status, 400);
     await up.close();
   });
 });

@@ -19,7 +19,8 @@ import { Exchange, type ListenerInfo } from './exchange.js';
 import { clientBodyTimeout, clientClosed } from './errors.js';
 import { runBodyGuards, runRequestGuards, type Guard, type Verdict } from './guard.js';
 import { CODES, denyReply, jsonError, writeReply, type LocalReply } from './local-reply.js';
-import { readHead } from './request-head.js';
+import { HOST_RE, readHead } from './request-head.js';
+import { normalizeHost } from '../match/host.js';
 import { bufferBodyPrefix, ExchangeBody, type BodyProgress } from './request-body.js';
 import { parseRequestTarget, TargetError } from './request-target.js';
 import { closeAfter, UpstreamCall } from './upstream-call.js';
@@ -56,6 +57,17 @@ export class GatewayRuntime {
 const kExchange = Symbol('portcullis.exchange');
 type TrackedResponse = ServerResponse & { [kExchange]?: Exchange };
 
+/** Replaces (or adds) the Host field in a flat header list. */
+function setHostHeader(headers: string[], host: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.length === 4 && headers[i]!.toLowerCase() === 'host') {
+      headers[i + 1] = host;
+      return;
+    }
+  }
+  headers.push('host', host);
+}
+
 function sameUpstream(a: UpstreamSettings, b: UpstreamSettings): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -78,7 +90,7 @@ export class Gateway {
   ) {
     this.rateLimitState = new RateLimitState(options.sharedRateLimits ?? false);
     this.runtime = new GatewayRuntime(settings, this.buildUpstreams(settings, new Map()), this.rateLimitState);
-    // One timer for all exchanges: slow request bodies, and idle rate-limit keys.
+    // One timer for all exchanges: request bodies that stopped arriving.
     this.sweeper = setInterval(() => this.sweep(), 250);
     this.sweeper.unref();
   }
@@ -156,8 +168,11 @@ export class Gateway {
       ex.path = target.path;
       ex.query = target.query;
       if (target.authority !== undefined) {
+        // Absolute form: the target's authority is the host (RFC 9112 §3.2.2).
+        if (!HOST_RE.test(target.authority)) throw new TargetError('invalid host in request target');
         ex.rawHost = target.authority;
-        ex.host = target.authority.toLowerCase().replace(/:[0-9]+$/, '');
+        ex.host = normalizeHost(target.authority);
+        setHostHeader(ex.forwardHeaders, target.authority);
       }
     } catch (err) {
       if (!(err instanceof TargetError)) throw err;

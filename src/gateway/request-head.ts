@@ -29,7 +29,7 @@ const ERR_BAD_HOST = bad('invalid Host');
 const ERR_HEADER_COUNT: HeadError = { status: 431, code: 'headers_too_large', reason: 'too many header fields' };
 
 /** Host header: reg-name, IPv4 or [IPv6], optional port (RFC 3986 §3.2.2, kept strict). */
-const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?$/;
+export const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]{1,5})?$/;
 /** What we accept as an incoming request id from a trusted proxy (safe to echo and to log). */
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
