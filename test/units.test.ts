@@ -96,3 +96,30 @@ describe('linear-time regexes', () => {
     assert.ok(compileGlob('/a.b').test('/a.b') && !compileGlob('/a.b').test('/aXb'), 'dots are literal');
   });
 });
+
+describe('ring line writer (access log thread)', () => {
+  it('writes every line, whole and in order, through its thread', async () => {
+    const { RingLineWriter } = await import('../src/observe/line-ring.js');
+    const { openSync, readFileSync, closeSync } = await import('node:fs');
+    const { tempDir } = await import('./helpers/gateway.js');
+    const file = `${tempDir()}/ring.log`;
+    const fd = openSync(file, 'w');
+    const w = new RingLineWriter(fd, { capacity: 64 * 1024 });
+    const lines = Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"pad":"${'z'.repeat(i % 500)}"}`);
+    for (const l of lines) {
+      w.write(l);
+      // Let the thread catch up now and then: the ring is small on purpose, to wrap often.
+      if (w.dropped === 0 && lines.indexOf(l) % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await w.close();
+    closeSync(fd);
+    const written = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(written.length + w.dropped, lines.length);
+    // What was written is a prefix-preserving subsequence: in order, each line whole.
+    let j = 0;
+    for (const line of written) {
+      while (j < lines.length && lines[j] !== line) j++;
+      assert.ok(j < lines.length, `a line that was never written or was cut: ${line.slice(0, 60)}`);
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import type { Exchange } from '../gateway/exchange.js';
 import type { Verdict } from '../gateway/guard.js';
 import type { RejectedRequest } from '../gateway/listener.js';
-import type { LineWriter } from './line-writer.js';
+import type { LineSink } from './line-writer.js';
 
 // Anything JSON would escape, plus everything outside printable ASCII.
 // eslint-disable-next-line no-control-regex
@@ -49,7 +49,7 @@ function verdictRecord(v: Verdict): string {
 }
 
 export class AccessLog {
-  constructor(private readonly out: LineWriter) {}
+  constructor(private readonly out: LineSink) {}
 
   readonly exchange = (ex: Exchange): void => {
     const end = performance.now();

@@ -10,6 +10,16 @@ import type { Writable } from 'node:stream';
 const PIPE_BUF = 4096;
 const FILE_CHUNK = 64 * 1024;
 
+/** Where log lines go: written now or soon, in order, never blocking the caller. */
+export interface LineSink {
+  /** `line` holds no newline; one is added. */
+  write(line: string): void;
+  /** Lines dropped because the output could not keep up. */
+  readonly dropped: number;
+  /** Writes what is queued and stops. */
+  close(): Promise<void>;
+}
+
 export interface LineWriterOptions {
   /** Largest write; default by what `fd` is (4096 for pipes and sockets, 64 KB otherwise). */
   readonly maxChunk?: number;
@@ -30,7 +40,7 @@ function chunkLimitFor(fd: number | undefined): number {
   }
 }
 
-export class LineWriter {
+export class LineWriter implements LineSink {
   private queue: string[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -96,6 +106,10 @@ export class LineWriter {
     this.queue = [];
     this.queuedBytes = 0;
   };
+
+  close(): Promise<void> {
+    return this.flushNow();
+  }
 
   /** Writes what is queued now (used before exit). */
   flushNow(): Promise<void> {

@@ -5,7 +5,8 @@ import type { GatewaySettings, ListenerSettings } from '../config/settings.js';
 import { Gateway } from '../gateway/gateway.js';
 import { Listener, listenerIdentity, type RejectedRequest } from '../gateway/listener.js';
 import { AccessLog } from '../observe/access-log.js';
-import { LineWriter } from '../observe/line-writer.js';
+import { RingLineWriter } from '../observe/line-ring.js';
+import { LineWriter, type LineSink } from '../observe/line-writer.js';
 import type { Logger } from '../observe/logger.js';
 import type { ListenerReport } from './messages.js';
 
@@ -20,14 +21,16 @@ export class GatewayWorker {
   private gateway: Gateway | undefined;
   private listeners = new Map<string, Listener>();
   private settings: GatewaySettings | undefined;
-  private readonly accessWriter: LineWriter;
+  private readonly accessWriter: LineSink;
   private readonly accessLog: AccessLog;
   private readonly rateLimitSweep: NodeJS.Timeout;
   draining = false;
 
   constructor(private readonly options: GatewayWorkerOptions) {
-    const out = options.accessOut ?? process.stdout;
-    this.accessWriter = new LineWriter(out as import('node:stream').Writable, out === process.stdout ? { fd: 1 } : {});
+    // stdout is written by a thread of its own, so the event loop never waits on the log.
+    this.accessWriter = options.accessOut
+      ? new LineWriter(options.accessOut as import('node:stream').Writable)
+      : new RingLineWriter(1);
     this.accessLog = new AccessLog(this.accessWriter);
     this.rateLimitSweep = setInterval(() => this.gateway?.sweepRateLimits(), 1000);
     this.rateLimitSweep.unref();
@@ -106,7 +109,7 @@ export class GatewayWorker {
       else gateway.destroy();
     }
     clearInterval(this.rateLimitSweep);
-    await this.accessWriter.flushNow();
+    await this.accessWriter.close();
     return { finished };
   }
 }
