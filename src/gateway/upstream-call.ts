@@ -134,8 +134,10 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     this.group.reportSuccess(this.target!);
     if (res.destroyed) return;
 
-    const out: string[] = [];
+    // The parser's list is ours: filtered in place, then extended.
+    const out = headers;
     let extraHop: string | undefined;
+    let kept = 0;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       if (DROP_LENGTHS.has(name.length)) {
@@ -146,8 +148,13 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
         }
         if (lower === 'strict-transport-security' && ex.listener.hsts) continue;
       }
-      out.push(name, headers[i + 1]!);
+      if (kept !== i) {
+        out[kept] = name;
+        out[kept + 1] = headers[i + 1]!;
+      }
+      kept += 2;
     }
+    out.length = kept;
     if (extraHop !== undefined && !SIMPLE_CONNECTION.test(extraHop)) dropConnectionTokens(out, extraHop);
     out.push('x-request-id', ex.id);
     if (ex.listener.hsts) out.push('strict-transport-security', ex.listener.hsts);

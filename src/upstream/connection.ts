@@ -55,10 +55,9 @@ const CRLF = Buffer.from('\r\n');
 // Header values may hold bytes above 0x7f (obs-text), carried as latin1 characters; those heads
 // must be written as latin1. Pure-ASCII heads (nearly all) take Node's faster UTF-8 path, which
 // writes the very same bytes.
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
 function headEncoding(head: string): BufferEncoding {
-  return NON_ASCII.test(head) ? 'latin1' : 'utf8';
+  // Equal lengths: every character is ASCII (anything above 0x7f takes two UTF-8 bytes).
+  return Buffer.byteLength(head) === head.length ? 'utf8' : 'latin1';
 }
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 

@@ -40,10 +40,25 @@ export const MAX_HEADER_FIELDS = 256;
 const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILER_BYTES = 16 * 1024;
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Field values: visible characters, spaces, tabs and obs-text; never CR, LF or NUL.
-const BAD_VALUE = /[\0\r\n]/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: (.*))?$/;
+/** tchar (RFC 9110 §5.6.2), by character code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+function isToken(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return end > start;
+}
+/**
+ * The line starting at `start` ends at `end` (a CRLF, or the end of the head) with no CR or LF
+ * inside it: a bare CR or LF would let a field value carry a line of its own.
+ */
+function cleanLine(head: string, start: number, end: number): boolean {
+  const cr = head.indexOf('\r', start);
+  const lf = head.indexOf('\n', start);
+  return end === head.length ? cr === -1 && lf === -1 : cr === end && lf === end + 1;
+}
 
 export class ResponseParser {
   private state = State.Head;
@@ -165,12 +180,23 @@ export class ResponseParser {
     const found = this.takeLine(data, off, '\r\n\r\n', MAX_HEAD_BYTES, 'response head');
     if (typeof found === 'number') return found;
     const head = found.buf.toString('latin1', 0, found.end);
+    if (head.indexOf('\0') !== -1) throw new UpstreamProtocolError('NUL in response head');
     let eol = head.indexOf('\r\n');
     if (eol === -1) eol = head.length;
-    const m = STATUS_LINE.exec(eol === head.length ? head : head.slice(0, eol));
-    if (!m) throw new UpstreamProtocolError('invalid status line');
-    const minor = Number(m[1]);
-    const status = Number(m[2]);
+    // "HTTP/1.x NNN[ reason]": checked by position, the reason phrase is not used.
+    if (!head.startsWith('HTTP/1.') || eol < 12 || (eol > 12 && head.charCodeAt(12) !== 0x20) || head.charCodeAt(8) !== 0x20) {
+      throw new UpstreamProtocolError('invalid status line');
+    }
+    const minorCode = head.charCodeAt(7);
+    const d0 = head.charCodeAt(9) - 48;
+    const d1 = head.charCodeAt(10) - 48;
+    const d2 = head.charCodeAt(11) - 48;
+    if ((minorCode !== 0x30 && minorCode !== 0x31) || d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) {
+      throw new UpstreamProtocolError('invalid status line');
+    }
+    const minor = minorCode - 0x30;
+    const status = d0 * 100 + d1 * 10 + d2;
+    if (!cleanLine(head, 0, eol)) throw new UpstreamProtocolError('bare CR or LF in response head');
     if (status < 100) throw new UpstreamProtocolError('invalid status code');
     const headers: string[] = [];
     let contentLength = -1;
@@ -181,19 +207,19 @@ export class ResponseParser {
     for (let start = eol + 2; start < head.length; ) {
       let end = head.indexOf('\r\n', start);
       if (end === -1) end = head.length;
+      if (!cleanLine(head, start, end)) throw new UpstreamProtocolError('bare CR or LF in response head');
       const colon = head.indexOf(':', start);
       if (colon <= start || colon > end) {
         const c = head.charCodeAt(start);
         throw new UpstreamProtocolError(c === 0x20 || c === 0x09 ? 'obsolete line folding' : 'invalid header line');
       }
+      if (!isToken(head, start, colon)) throw new UpstreamProtocolError('invalid header name');
       const name = head.slice(start, colon);
-      if (!TOKEN.test(name)) throw new UpstreamProtocolError('invalid header name');
       let vs = colon + 1;
       let ve = end;
       while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
       while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
       const value = head.slice(vs, ve);
-      if (BAD_VALUE.test(value)) throw new UpstreamProtocolError('invalid header value');
       headers.push(name, value);
       if (headers.length > MAX_HEADER_FIELDS * 2) throw new UpstreamProtocolError('too many response header fields');
       start = end + 2;
