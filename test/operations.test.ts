@@ -24,6 +24,17 @@ describe('quick flags', () => {
     const ready = await request(`${gw.adminUrl}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.json().workers, { ready: 2, total: 2 });
+    // Request ids stay unique across worker processes (new connections land on both).
+    const ids = new Set<string>();
+    const prefixes = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await request(`${gw.url}/id`, { headers: { connection: 'close' } });
+      const id = String(r.headers['x-request-id']);
+      ids.add(id);
+      prefixes.add(id.split('-')[0]!);
+    }
+    assert.equal(ids.size, 20);
+    assert.equal(prefixes.size, 2, 'each worker process has its own id prefix');
     await gw.stop();
   });
 

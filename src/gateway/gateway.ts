@@ -6,7 +6,7 @@
 // A Gateway holds the current runtime (router, guards, upstream pools built from one settings
 // snapshot). A reload builds a new runtime beside the old one and swaps a single reference;
 // requests in flight finish on the runtime they started with.
-import { randomUUID } from 'node:crypto';
+import { nextRequestId } from '../util/request-id.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewaySettings, UpstreamSettings } from '../config/settings.js';
@@ -270,7 +270,7 @@ export class Gateway {
   private reply(ex: Exchange, status: number, code: string, close: boolean): void {
     if (ex.error === undefined) ex.error = code;
     // Refused before the head was read through: still give the client and the log an id.
-    if (ex.id === '') ex.id = randomUUID();
+    if (ex.id === '') ex.id = nextRequestId();
     this.send(ex, {
       status,
       contentType: 'application/json',

@@ -2,7 +2,7 @@
 // smuggling, the client address (X-Forwarded-For believed only from trusted proxies), the request
 // id, and the list of headers to forward upstream (hop-by-hop and forwarding headers removed, to
 // be set again by us).
-import { randomUUID } from 'node:crypto';
+import { nextRequestId } from '../util/request-id.js';
 import { isIP } from 'node:net';
 import type { IpSet } from '../util/ip.js';
 import { normalizeIp } from '../util/ip.js';
@@ -148,7 +148,7 @@ export function readHead(ex: Exchange, raw: readonly string[], trusted: IpSet, m
     ex.xForwardedHost = undefined;
   }
   const incoming = ex.incomingRequestId;
-  ex.id = trustedPeer && incoming !== undefined && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+  ex.id = trustedPeer && incoming !== undefined && REQUEST_ID_RE.test(incoming) ? incoming : nextRequestId();
   return undefined;
 }
 

@@ -41,6 +41,7 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
   private cancelled: Error | undefined;
   private attempts = 0;
   private staleRetried = false;
+  private ended = false;
 
   constructor(
     private readonly ex: Exchange,
@@ -178,9 +179,15 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     if (unread) closeAfter(res);
   }
 
-  onData(chunk: Buffer): boolean {
+  onData(chunk: Buffer, last: boolean): boolean {
     const res = this.ex.res!;
     this.ex.bytesOut += chunk.length;
+    if (last) {
+      // The whole body is here: one trip through Node's response instead of write() then end().
+      this.ended = true;
+      res.end(chunk);
+      return true;
+    }
     if (res.write(chunk)) return true;
     // Back-pressure: the upstream is read again once the client has taken what is queued.
     res.once('drain', () => this.conn?.resume());
@@ -190,7 +197,7 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
   onComplete(): void {
     this.finished = true;
     this.conn = null;
-    this.ex.res!.end();
+    if (!this.ended) this.ex.res!.end();
   }
 
   onError(err: UpstreamError | Error): void {

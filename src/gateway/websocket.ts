@@ -2,7 +2,7 @@
 // other; once allowed, the gateway opens its own connection to a target, sends the upgrade request
 // with the forwarding headers, and from then on copies bytes both ways untouched (the target's 101
 // or refusal included). Upgraded connections are tracked so a drain can wait for, then end, them.
-import { randomUUID } from 'node:crypto';
+import { nextRequestId } from '../util/request-id.js';
 import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
@@ -15,7 +15,7 @@ import { parseRequestTarget, TargetError } from './request-target.js';
 
 function refuse(gateway: Gateway, ex: Exchange, socket: Socket, status: number, code: string, body?: { contentType: string; body: string }, headers: readonly string[] = []): void {
   if (ex.logged) return;
-  if (ex.id === '') ex.id = randomUUID();
+  if (ex.id === '') ex.id = nextRequestId();
   ex.status = status;
   ex.error ??= code;
   writeRawReply(socket, {

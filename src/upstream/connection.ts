@@ -30,8 +30,8 @@ export interface UpstreamRequest {
 
 export interface UpstreamHandler {
   onHead(status: number, headers: string[]): void;
-  /** Return false to stop reading from the upstream until resume(). */
-  onData(chunk: Buffer): boolean;
+  /** Return false to stop reading from the upstream until resume(). `last`: see ResponseEvents. */
+  onData(chunk: Buffer, last: boolean): boolean;
   onComplete(): void;
   onError(err: UpstreamError | Error): void;
 }
@@ -267,10 +267,10 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
     this.handler?.onHead(status, headers);
   }
 
-  onBody(chunk: Buffer): void {
+  onBody(chunk: Buffer, last: boolean): void {
     this.deadline = performance.now() + this.options.bodyTimeoutMs;
     const handler = this.handler;
-    if (handler && !handler.onData(chunk)) this.socket.pause();
+    if (handler && !handler.onData(chunk, last)) this.socket.pause();
   }
 
   onComplete(reusable: boolean): void {

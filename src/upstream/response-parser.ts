@@ -18,8 +18,11 @@ export class UpstreamProtocolError extends Error {
 export interface ResponseEvents {
   /** Status, reason and headers (flat name/value list, names as sent). */
   onHead(status: number, headers: string[]): void;
-  /** A piece of the (de-chunked) body. The buffer may be a view into the socket's data. */
-  onBody(chunk: Buffer): void;
+  /**
+   * A piece of the (de-chunked) body. The buffer may be a view into the socket's data. `last`:
+   * it completes a body of declared length (onComplete follows at once).
+   */
+  onBody(chunk: Buffer, last: boolean): void;
   /** The response is complete; `reusable`: the connection may carry another request. */
   onComplete(reusable: boolean): void;
 }
@@ -108,14 +111,14 @@ export class ResponseParser {
           const piece = data.subarray(off, off + n);
           off += n;
           if (this.remaining === 0) this.state = State.Done;
-          this.events.onBody(piece);
+          this.events.onBody(piece, this.state === State.Done);
           if (this.state === State.Done) this.events.onComplete(this.keepAlive);
           break;
         }
         case State.UntilClose: {
           const piece = off === 0 ? data : data.subarray(off);
           off = data.length;
-          this.events.onBody(piece);
+          this.events.onBody(piece, false);
           break;
         }
         case State.ChunkSize:
@@ -127,7 +130,7 @@ export class ResponseParser {
           const piece = data.subarray(off, off + n);
           off += n;
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
-          this.events.onBody(piece);
+          this.events.onBody(piece, false);
           break;
         }
         case State.ChunkDataEnd:
