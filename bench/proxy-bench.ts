@@ -160,15 +160,28 @@ async function main(): Promise<void> {
       const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
       const perWorker = pids.map((_, i) => {
         const series = samples.map((s) => s.rss[i]!);
-        // After warm-up (the first 10 s) memory must not trend upwards.
+        // After warm-up (the first 10 s) memory must not trend upwards. RSS swings with each
+        // garbage collection (1 MB bodies), so compare halves by their medians and fit a line.
         const settled = series.slice(Math.min(10, Math.floor(series.length / 3)));
-        const first = settled.slice(0, 5);
-        const last = settled.slice(-5);
+        const half = Math.floor(settled.length / 2);
+        const first = settled.slice(0, half);
+        const last = settled.slice(half);
+        const n = settled.length;
+        const meanX = (n - 1) / 2;
+        const meanY = settled.reduce((a, b) => a + b, 0) / n;
+        let num = 0;
+        let den = 0;
+        settled.forEach((y, x) => {
+          num += (x - meanX) * (y - meanY);
+          den += (x - meanX) ** 2;
+        });
         return {
           startMb: mb(median(first)),
           endMb: mb(median(last)),
+          minMb: mb(Math.min(...settled)),
           maxMb: mb(Math.max(...settled)),
           growthPct: Number((((median(last) - median(first)) / median(first)) * 100).toFixed(1)),
+          slopeMbPerMinute: Number(((den === 0 ? 0 : num / den) * 60 / 1048576).toFixed(2)),
         };
       });
       memory = {
@@ -180,7 +193,7 @@ async function main(): Promise<void> {
         samples: samples.map((s) => ({ t: s.t, rssMb: s.rss.map(mb) })),
       };
       for (const [i, w] of perWorker.entries()) {
-        process.stderr.write(`bench: memory worker ${i + 1}: ${w.startMb} MB → ${w.endMb} MB (max ${w.maxMb} MB, ${w.growthPct}%)\n`);
+        process.stderr.write(`bench: memory worker ${i + 1}: median ${w.startMb} MB (first half) → ${w.endMb} MB (second half), range ${w.minMb}–${w.maxMb} MB, trend ${w.slopeMbPerMinute} MB/min\n`);
       }
     }
 
@@ -217,8 +230,9 @@ async function main(): Promise<void> {
         `  portcullis / nginx: ${report.ratios.portcullisVsNginx} (median of per-round ratios; ${report.ratios.portcullisVsNginxOfMedians} of medians)  (target ≥ 0.5)`,
         `  added p99 at half load (${half.portcullis.rps} req/s): ${half.addedP99Ms} ms (median per round; ${half.addedP99MsOfMedians} of medians)  (target ≤ 1 ms)`,
         ...(memory
-          ? (memory.workers as { startMb: number; endMb: number; growthPct: number }[]).map(
-              (w, i) => `  memory worker ${i + 1}: ${w.startMb} → ${w.endMb} MB over ${memorySeconds} s of 1 KB–1 MB bodies (${w.growthPct}%)`,
+          ? (memory.workers as { startMb: number; endMb: number; growthPct: number; slopeMbPerMinute: number }[]).map(
+              (w, i) =>
+                `  memory worker ${i + 1}: ${w.startMb} → ${w.endMb} MB (medians of halves, ${w.growthPct}%), trend ${w.slopeMbPerMinute} MB/min over ${memorySeconds} s of 1 KB–1 MB bodies`,
             )
           : []),
         `  saved ${path.relative(REPO_ROOT, file)}`,
