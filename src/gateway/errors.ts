@@ -1,4 +1,5 @@
 // Errors that end an exchange, each with the status the client should get and a short log code.
+import { RequestParseError } from '../http1/request-parser.js';
 import { UpstreamError } from '../upstream/errors.js';
 
 export class ExchangeError extends Error {
@@ -28,6 +29,8 @@ export interface Failure {
 /** How a failed upstream call is answered and logged. */
 export function upstreamFailure(err: unknown): Failure {
   if (err instanceof ExchangeError) return { status: err.status, code: err.code, countsAgainstTarget: false };
+  // The client's body broke the framing (or the client left in the middle of it).
+  if (err instanceof RequestParseError) return { status: err.status, code: `bad_request: ${err.message}`, countsAgainstTarget: false };
   if (err instanceof UpstreamError) {
     switch (err.kind) {
       case 'connect':

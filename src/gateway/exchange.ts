@@ -1,7 +1,8 @@
 // One exchange per request: the normalised view of the request (and, as it goes, the response)
 // that every stage reads. It is built once, in one pass over the raw headers, and carries what
 // the access log and later observers need. Stages never reach into each other; they read this.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpRequest } from '../http1/request.js';
+import type { HttpResponse } from '../http1/response.js';
 import type { MatchInput } from '../match/condition.js';
 import type { Verdict } from './guard.js';
 import type { Route } from '../routing/router.js';
@@ -72,17 +73,17 @@ export class Exchange implements MatchInput {
   logged = false;
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse | undefined,
+    readonly req: HttpRequest,
+    readonly res: HttpResponse | undefined,
     readonly listener: ListenerInfo,
     now: number,
   ) {
     this.time = Date.now();
     this.start = now;
-    this.method = req.method ?? 'GET';
+    this.method = req.method;
   }
 
-  /** First value of a request header by lower-case name (Node builds its header map lazily). */
+  /** First value of a request header by lower-case name (the header map is built lazily). */
   header(name: string): string | undefined {
     const v = this.req.headers[name];
     return Array.isArray(v) ? v[0] : v;

@@ -7,9 +7,10 @@
 // snapshot). A reload builds a new runtime beside the old one and swaps a single reference;
 // requests in flight finish on the runtime they started with.
 import { nextRequestId } from '../util/request-id.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewaySettings, UpstreamSettings } from '../config/settings.js';
+import type { HttpRequest } from '../http1/request.js';
+import type { HttpResponse } from '../http1/response.js';
 import { buildGuards } from '../guards/registry.js';
 import { RateLimitState } from '../guards/rate-limit/rate-limit-guard.js';
 import { Router } from '../routing/router.js';
@@ -55,7 +56,7 @@ export class GatewayRuntime {
 }
 
 const kExchange = Symbol('portcullis.exchange');
-type TrackedResponse = ServerResponse & { [kExchange]?: Exchange };
+type TrackedResponse = HttpResponse & { [kExchange]?: Exchange };
 
 /** Replaces (or adds) the Host field in a flat header list. */
 function setHostHeader(headers: string[], host: string): void {
@@ -150,7 +151,7 @@ export class Gateway {
   // ---------------------------------------------------------------------------------------------
   // Requests
 
-  readonly handleRequest = (req: IncomingMessage, res: ServerResponse, listener: ListenerInfo): void => {
+  readonly handleRequest = (req: HttpRequest, res: HttpResponse, listener: ListenerInfo): void => {
     const rt = this.runtime;
     const ex = new Exchange(req, res, listener, performance.now());
     (res as TrackedResponse)[kExchange] = ex;
@@ -163,8 +164,12 @@ export class Gateway {
       ex.error = headError.reason;
       return this.reply(ex, headError.status, headError.code, true);
     }
+    if (ex.method === 'CONNECT') {
+      ex.error = 'CONNECT is not proxied';
+      return this.reply(ex, 405, 'method_not_allowed', true);
+    }
     try {
-      const target = parseRequestTarget(req.url ?? '/', rt.settings.limits.maxUriBytes);
+      const target = parseRequestTarget(req.url, rt.settings.limits.maxUriBytes);
       ex.path = target.path;
       ex.query = target.query;
       if (target.authority !== undefined) {
@@ -182,10 +187,6 @@ export class Gateway {
     if (ex.bodyLength > rt.settings.limits.maxBodyBytes) {
       ex.error = 'declared body over the limit';
       return this.reply(ex, 413, 'payload_too_large', true);
-    }
-    if (ex.method === 'CONNECT') {
-      ex.error = 'CONNECT is not proxied';
-      return this.reply(ex, 405, 'method_not_allowed', true);
     }
     const match = rt.router.match(ex.host, ex.path, ex.method);
     if (typeof match !== 'string') ex.route = match;
@@ -309,16 +310,16 @@ export class Gateway {
   }
 
   /** One 'close' listener for all responses (no closure per request): `this` is the response. */
-  private readonly onResponseClose: (this: ServerResponse) => void = (() => {
+  private readonly onResponseClose: (this: HttpResponse) => void = (() => {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const gateway = this;
-    return function (this: ServerResponse) {
+    return function (this: HttpResponse) {
       gateway.finishResponse(this);
     };
   })();
 
   /** Writes down how the exchange ended and hands it to the observers. */
-  finishResponse(res: ServerResponse): void {
+  finishResponse(res: HttpResponse): void {
     const ex = (res as TrackedResponse)[kExchange];
     if (!ex || ex.logged) return;
     ex.logged = true;
@@ -350,7 +351,7 @@ export class Gateway {
   // ---------------------------------------------------------------------------------------------
   // WebSocket and other upgrades
 
-  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer, listener: ListenerInfo): void => {
+  readonly handleUpgrade = (req: HttpRequest, socket: Socket, head: Buffer, listener: ListenerInfo): void => {
     forwardUpgrade(this, req, socket, head, listener);
   };
 

@@ -1,6 +1,6 @@
 // Answers the gateway gives itself (denials, limits, upstream failures): small JSON bodies that
 // name the error and the request id and reveal nothing else.
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../http1/response.js';
 import type { Socket } from 'node:net';
 import type { LocalResponseSettings } from '../config/settings.js';
 
@@ -61,7 +61,7 @@ export function denyReply(settings: LocalResponseSettings, requestId: string, st
   };
 }
 
-export function writeReply(res: ServerResponse, reply: LocalReply): void {
+export function writeReply(res: HttpResponse, reply: LocalReply): void {
   const body = Buffer.from(reply.body);
   const headers: string[] = [
     'content-type',

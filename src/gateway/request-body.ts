@@ -3,8 +3,7 @@
 // client that stops sending mid-body is answered with 408 instead of holding a socket forever.
 // Guards that inspect the body get a buffered prefix (up to their limit); the body is then
 // forwarded whole: the buffered part first, then the rest of the stream.
-import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { BodyStream, HttpRequest } from '../http1/request.js';
 import type { RequestBody } from '../upstream/connection.js';
 import type { Exchange } from './exchange.js';
 import { bodyTooLarge } from './errors.js';
@@ -16,7 +15,7 @@ export class ExchangeBody implements RequestBody {
   constructor(
     private readonly ex: Exchange,
     readonly prefix: readonly Buffer[] | null,
-    readonly stream: Readable | null,
+    readonly stream: BodyStream | null,
     /** Content-Length upstream, or -1 for chunked. */
     readonly length: number,
     private readonly maxBytes: number,
@@ -40,7 +39,7 @@ export interface BodyProgress {
  */
 export function bufferBodyPrefix(
   ex: Exchange,
-  req: IncomingMessage,
+  req: HttpRequest,
   limit: number,
   maxBytes: number,
   progress: BodyProgress,
@@ -88,5 +87,6 @@ export function bufferBodyPrefix(
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onClose);
+    req.resume();
   });
 }

@@ -5,7 +5,7 @@
 // its body can be replayed; every failure is answered with the right status (502 unreachable,
 // 504 timeout, 503 busy) or, once the response has started, ends the client's connection so it
 // can't mistake a cut body for a whole one.
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../http1/response.js';
 import type { UpstreamGroup, UpstreamTarget } from '../routing/upstream-group.js';
 import type { RequestBody, UpstreamConnection, UpstreamHandler } from '../upstream/connection.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -250,7 +250,7 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
 }
 
 /** Once the reply is flushed, closes its connection (an unread body must not keep it busy). */
-export function closeAfter(res: ServerResponse): void {
+export function closeAfter(res: HttpResponse): void {
   const socket = res.socket;
   if (!socket) return;
   res.once('finish', () => socket.destroySoon());

@@ -3,7 +3,7 @@
 // with the forwarding headers, and from then on copies bytes both ways untouched (the target's 101
 // or refusal included). Upgraded connections are tracked so a drain can wait for, then end, them.
 import { nextRequestId } from '../util/request-id.js';
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from '../http1/request.js';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { Exchange, type ListenerInfo } from './exchange.js';
@@ -35,7 +35,7 @@ function finish(gateway: Gateway, ex: Exchange): void {
   gateway.observe(ex);
 }
 
-export function forwardUpgrade(gateway: Gateway, req: IncomingMessage, socket: Socket, head: Buffer, listener: ListenerInfo): void {
+export function forwardUpgrade(gateway: Gateway, req: HttpRequest, socket: Socket, head: Buffer, listener: ListenerInfo): void {
   const rt = gateway.runtime;
   const ex = new Exchange(req, undefined, listener, performance.now());
   gateway.inflight++;
@@ -45,10 +45,11 @@ export function forwardUpgrade(gateway: Gateway, req: IncomingMessage, socket: S
     ex.error = headError.reason;
     return refuse(gateway, ex, socket, headError.status, headError.code);
   }
-  const upgrade = req.headers.upgrade;
+  const upgradeField = req.headers.upgrade;
+  const upgrade = Array.isArray(upgradeField) ? upgradeField[0] : upgradeField;
   if (gateway.draining || !upgrade) return refuse(gateway, ex, socket, 503, 'unavailable');
   try {
-    const target = parseRequestTarget(req.url ?? '/', rt.settings.limits.maxUriBytes);
+    const target = parseRequestTarget(req.url, rt.settings.limits.maxUriBytes);
     ex.path = target.path;
     ex.query = target.query;
   } catch (err) {

@@ -63,7 +63,7 @@ export class GatewayWorker {
   private async reconcileListeners(settings: GatewaySettings): Promise<void> {
     const gateway = this.gateway!;
     const wanted = new Map<string, ListenerSettings>();
-    for (const l of settings.listeners) wanted.set(listenerIdentity(l, settings), l);
+    for (const l of settings.listeners) wanted.set(listenerIdentity(l), l);
     // Closed first: a re-created listener may want the same port.
     for (const [id, listener] of this.listeners) {
       if (!wanted.has(id)) {

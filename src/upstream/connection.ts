@@ -4,9 +4,9 @@
 // to the exchange's handler. It goes back to its pool only when the response was complete, the
 // request body fully sent and the upstream allowed keep-alive; on any doubt it is closed.
 import net, { type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { BodyStream } from '../http1/request.js';
 import tls from 'node:tls';
-import { deadlines, type Expirable } from './deadlines.js';
+import { deadlines, type Expirable } from '../util/deadlines.js';
 import { UpstreamError, connectFailure } from './errors.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 
@@ -14,7 +14,7 @@ export interface RequestBody {
   /** Bytes already read (by a guard that inspected them), sent first. */
   readonly prefix: readonly Buffer[] | null;
   /** The rest of the body, streamed; null when `prefix` is all of it. */
-  readonly stream: Readable | null;
+  readonly stream: BodyStream | null;
   /** The Content-Length sent upstream, or -1 to send the body chunked. */
   readonly length: number;
   /** Called for each streamed chunk; may throw to stop the request (a limit was crossed). */

@@ -1,4 +1,4 @@
-// Timeouts for upstream connections without a timer per request: each connection carries a
+// Timeouts for connections without a timer per request: each connection carries a
 // deadline (monotonic ms, 0 for none) that it moves as it goes, and one shared sweep every
 // 100 ms expires those that passed. Re-arming a Node timer three times per request showed up as
 // a tenth of the gateway's allocations; moving a number costs nothing.
