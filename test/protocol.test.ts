@@ -127,3 +127,14 @@ routes: [{ name: only-api, match: { hosts: [api.test] }, upstream: app }]
     await up.close();
   });
 });
+
+describe('Expect', () => {
+  it('answers 417 to an expectation it cannot meet', async () => {
+    const up = await startUpstream('app');
+    const gw = await pool.start({ yaml: defaultYaml(up.url) });
+    const r = await rawRequest(portOf(gw.url), ['POST / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 1\r\n\r\nx']);
+    assert.equal(r.status, 417);
+    assert.match(r.body, /expectation_failed/);
+    await up.close();
+  });
+});

@@ -87,6 +87,10 @@ export class Listener {
 
   async listen(): Promise<AddressInfo> {
     this.address = await this.server.listen(this.settings.host, this.settings.port);
+    // Accept errors after start (EMFILE, …) are reported, not fatal: the listener keeps going.
+    this.server.server.on('error', (err: NodeJS.ErrnoException) => {
+      this.gateway.log.error({ listener: this.settings.name, code: err.code, error: err.message }, 'listener error');
+    });
     return this.address;
   }
 

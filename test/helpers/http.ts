@@ -50,7 +50,14 @@ export interface RawResponse {
  * Sends raw bytes and reads until the server closes or `timeoutMs` passes. `chunks` may hold
  * pauses (numbers, in ms) between pieces, to play a slow client.
  */
-export function rawRequest(port: number, chunks: (string | Buffer | number)[], timeoutMs = 5000, host = '127.0.0.1'): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  chunks: (string | Buffer | number)[],
+  timeoutMs = 5000,
+  host = '127.0.0.1',
+  /** Stop this long after the first bytes of an answer (instead of waiting for a close). */
+  settleMs?: number,
+): Promise<RawResponse> {
   return new Promise((resolve) => {
     const start = performance.now();
     const socket = net.connect(port, host);
@@ -69,7 +76,14 @@ export function rawRequest(port: number, chunks: (string | Buffer | number)[], t
       socket.destroy();
     };
     const timer = setTimeout(finish, timeoutMs);
-    socket.on('data', (d: Buffer) => data.push(d));
+    let settling = false;
+    socket.on('data', (d: Buffer) => {
+      data.push(d);
+      if (settleMs !== undefined && !settling) {
+        settling = true;
+        setTimeout(finish, settleMs);
+      }
+    });
     socket.on('close', () => {
       closed = true;
       finish();
