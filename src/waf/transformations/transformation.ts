@@ -1,0 +1,13 @@
+// A transformation (`t:name`) turns one value into another before an operator sees it. Values are
+// byte strings (see ../README.md). Transformations are pure and deterministic, so the engine can
+// cache their results per (value, chain) and share them between rules with the same chain.
+
+export interface Transformation {
+  /** The canonical name as SecLang writes it (e.g. "urlDecodeUni"). */
+  readonly name: string;
+  /**
+   * Returns the transformed value. Must return the input string itself (===) when nothing
+   * changed, so callers can tell cheaply (ModSecurity's multiMatch only re-tests changed values).
+   */
+  transform(value: string): string;
+}
