@@ -1,0 +1,126 @@
+// A compiled rule. SecRule, SecAction and SecMarker all become Rules (a marker only has a name);
+// a chain is a head rule with `chainChild` links. Rules are built once by the loader and then
+// only read: everything that changes during a request lives in the transaction.
+import type { Operator } from '../operators/operator.js';
+import type { Transformation } from '../transformations/transformation.js';
+import type { VariableRef } from '../seclang/variable-list.js';
+import type { VariableDef } from '../variables/variable.js';
+import type { Macro } from './macro.js';
+import type { Transaction } from './transaction.js';
+
+/** One target of a rule, compiled against the variable registry. */
+export interface Target {
+  readonly ref: VariableRef;
+  readonly variable: VariableDef;
+  /** For `NAME:/regex/` selectors. */
+  readonly keyRegex: RegExp | undefined;
+  /** The full name as written without '!'/'&' (e.g. "ARGS:foo"), for target removal. */
+  readonly fullName: string;
+}
+
+/** An action that runs when the rule matches (setvar, ctl, initcol, ...). */
+export interface RuntimeAction {
+  readonly name: string;
+  run(tx: Transaction, rule: Rule): void;
+}
+
+export type DisruptiveKind = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect';
+export type AllowScope = 'all' | 'phase' | 'request';
+
+export class Rule {
+  id = 0;
+  phase = 2;
+  marker: string | undefined = undefined;
+  /** SecAction: no targets, no operator, always matches. */
+  unconditional = false;
+
+  targets: Target[] = [];
+  exclusions: Target[] = [];
+  operatorName = '';
+  operatorParam = '';
+  operator: Operator | undefined = undefined;
+  negated = false;
+
+  /** The rule's own t: list as written (after the last t:none when it has one). */
+  ownTransformations: Transformation[] = [];
+  hasNone = false;
+  /** Effective chain: the phase's default transformations unless t:none, then the rule's. */
+  transformations: readonly Transformation[] = [];
+  /** A key for the effective chain, shared by rules with the same chain (transformation cache). */
+  transformationKey = '';
+
+  msg: Macro | undefined = undefined;
+  logdata: Macro | undefined = undefined;
+  tags: string[] = [];
+  severity: number | undefined = undefined;
+  ver: string | undefined = undefined;
+  rev: string | undefined = undefined;
+  maturity: string | undefined = undefined;
+  accuracy: string | undefined = undefined;
+
+  disruptive: DisruptiveKind | undefined = undefined;
+  allowScope: AllowScope = 'all';
+  status: number | undefined = undefined;
+  redirectUrl: Macro | undefined = undefined;
+
+  log: boolean | undefined = undefined;
+  auditlog: boolean | undefined = undefined;
+  capture = false;
+  multiMatch = false;
+  chained = false;
+  chainChild: Rule | undefined = undefined;
+  chainParent: Rule | undefined = undefined;
+
+  skip = 0;
+  skipAfter: string | undefined = undefined;
+
+  /** setvar actions: run for every matched value (ModSecurity v3), before the chain completes. */
+  setvars: RuntimeAction[] = [];
+  /** Other actions that run once the whole chain matched (ctl, initcol, setenv, expirevar...). */
+  afterMatch: RuntimeAction[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly line: number,
+  ) {}
+
+  /** The first rule of this rule's chain (itself when not chained). */
+  get chainHead(): Rule {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let r: Rule = this;
+    while (r.chainParent) r = r.chainParent;
+    return r;
+  }
+
+  hasTag(tag: string): boolean {
+    return this.tags.includes(tag);
+  }
+
+  /** "file:line id" for messages. */
+  get where(): string {
+    return `${this.file}:${this.line}${this.id ? ` (id ${this.id})` : ''}`;
+  }
+}
+
+/** SecDefaultAction of one phase. */
+export interface DefaultActions {
+  readonly transformations: readonly Transformation[];
+  readonly disruptive: DisruptiveKind;
+  readonly status: number | undefined;
+  readonly redirectUrl: Macro | undefined;
+  readonly log: boolean | undefined;
+  readonly auditlog: boolean | undefined;
+  readonly tags: readonly string[];
+  readonly afterMatch: readonly RuntimeAction[];
+}
+
+export const PASS_DEFAULTS: DefaultActions = Object.freeze({
+  transformations: [],
+  disruptive: 'pass',
+  status: undefined,
+  redirectUrl: undefined,
+  log: undefined,
+  auditlog: undefined,
+  tags: [],
+  afterMatch: [],
+});

@@ -1,0 +1,33 @@
+// A loaded rule set: the rules of each phase in order (markers included, in every phase, as
+// ModSecurity v3 places them), the engine settings and the default actions. Immutable once built;
+// transactions only read it.
+import { PASS_DEFAULTS, type DefaultActions, type Rule } from './rule.js';
+import type { EngineSettings } from './settings.js';
+import type { PersistentStore } from './persistence.js';
+
+export const PHASES = [1, 2, 3, 4, 5] as const;
+
+export class RuleSet {
+  /** phases[p] = rules of phase p (index 0 unused). */
+  readonly phases: Rule[][] = [[], [], [], [], [], []];
+  readonly byId = new Map<number, Rule>();
+  readonly defaults: DefaultActions[] = [PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS];
+  /** For each phase, marker name → index of the marker in phases[p]. */
+  readonly markerIndex: Array<Map<string, number>> = Array.from({ length: 6 }, () => new Map<string, number>());
+  /** Files the rules came from (for messages and reloads). */
+  readonly files: string[] = [];
+
+  constructor(
+    readonly settings: EngineSettings,
+    readonly store: PersistentStore,
+  ) {}
+
+  /** Every rule with an id, chain heads only, in load order. */
+  *rules(): Iterable<Rule> {
+    for (const p of PHASES) for (const r of this.phases[p]!) if (r.marker === undefined) yield r;
+  }
+
+  get ruleCount(): number {
+    return this.byId.size;
+  }
+}

@@ -1,0 +1,829 @@
+// One request/response pair through the rule set, phase by phase, with ModSecurity v3's order
+// and semantics:
+//
+//   processConnection → processUri → addRequestHeader* → processRequestHeaders (phase 1)
+//   → appendRequestBody* → processRequestBody (phase 2)
+//   → addResponseHeader* → processResponseHeaders (phase 3)
+//   → appendResponseBody* → processResponseBody (phase 4) → processLogging (phase 5)
+//
+// Each process* returns the interruption once a disruptive rule decided (SecRuleEngine On); after
+// that, later phases do nothing but logging. Every matched rule is recorded with its message and
+// the variables it matched, also in DetectionOnly mode.
+import { parseRequestBody, parseUrlEncoded } from '../bodies/index.js';
+import type { BodyProcessorName } from '../bodies/body.js';
+import type { OperatorRunContext } from '../operators/operator.js';
+import { compilePcre } from '../regex/pcre.js';
+import { parseVariableList, type VariableRef } from '../seclang/variable-list.js';
+import { getVariable, type Entry } from '../variables/index.js';
+import type { CollectionVariable } from '../variables/variable.js';
+import { MacroCache, type MacroScope } from './macro.js';
+import { PersistentCollection } from './persistence.js';
+import type { Rule, Target } from './rule.js';
+import type { RuleSet } from './ruleset.js';
+import type { EngineMode } from './settings.js';
+import { KeyedCollection, TransactionState } from './transaction-state.js';
+
+export interface Interruption {
+  /** The rule that decided (0 for a body limit). */
+  readonly ruleId: number;
+  readonly action: 'deny' | 'drop' | 'redirect';
+  readonly status: number;
+  readonly url?: string;
+  readonly phase: number;
+  /** Why, when it was not a rule (a body over its limit). */
+  readonly reason?: string;
+}
+
+export interface MatchedVariable {
+  /** The full name, e.g. "ARGS:id" or "REQUEST_HEADERS:User-Agent". */
+  readonly name: string;
+  /** The value the operator matched (after transformations). */
+  readonly value: string;
+}
+
+export interface MatchedRule {
+  readonly id: number;
+  readonly phase: number;
+  readonly message: string;
+  readonly data: string;
+  readonly severity: number | undefined;
+  readonly tags: readonly string[];
+  readonly ver: string | undefined;
+  readonly matched: readonly MatchedVariable[];
+  /** Whether the rule ended the transaction (deny, drop, redirect). */
+  readonly disruptive: boolean;
+  /** Whether ModSecurity would write it to its log (log/nolog). */
+  readonly logged: boolean;
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface TransactionOptions {
+  readonly id?: string;
+  readonly remoteAddr?: string;
+  readonly remotePort?: number;
+  readonly serverAddr?: string;
+  readonly serverPort?: number;
+}
+
+type AllowType = 'none' | 'phase' | 'request' | 'all';
+
+interface TargetRemoval {
+  readonly byId?: ReadonlyArray<readonly [number, number]>;
+  readonly byTag?: string;
+  readonly byMsg?: string;
+  readonly ref: VariableRef;
+  readonly fullName: string;
+  readonly keyRegex: RegExp | undefined;
+}
+
+const PERSISTENT_NAMES = new Set(['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
+let transactionCounter = 0;
+const idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+export class Transaction extends TransactionState implements MacroScope, OperatorRunContext {
+  /** The decision, once a rule (or a limit) interrupted. */
+  interruption: Interruption | undefined = undefined;
+  readonly matchedRules: MatchedRule[] = [];
+
+  private mode: EngineMode;
+  private requestBodyAccess: boolean;
+  private responseBodyAccess: boolean;
+  private forceRequestBodyVariable = false;
+  auditEngine: string;
+  auditLogParts: string;
+  private bodyProcessorOverride: string | undefined = undefined;
+
+  private requestChunks: string[] = [];
+  private requestBodySize = 0;
+  private responseChunks: string[] = [];
+  private responseBodySize = 0;
+  private responseBodyInspectable: boolean | undefined = undefined;
+
+  private allowType: AllowType = 'none';
+  private skipNext = 0;
+  private skipMarker: string | undefined = undefined;
+  private removedRanges: Array<readonly [number, number]> = [];
+  private removedTags: string[] = [];
+  private removedMsgs: string[] = [];
+  private targetRemovals: TargetRemoval[] = [];
+  private phasesDone = 0;
+
+  /** OperatorRunContext: captures of the current operator call. */
+  capturing = false;
+  readonly captures: string[] = [];
+  private readonly macros = new MacroCache(128);
+  /** Matched variables of the chain being evaluated. */
+  private chainMatches: MatchedVariable[] = [];
+
+  constructor(
+    readonly ruleset: RuleSet,
+    options: TransactionOptions = {},
+  ) {
+    super(options.id ?? `${idPrefix}${(++transactionCounter).toString(36)}`, Date.now(), performance.now());
+    const s = ruleset.settings;
+    this.mode = s.ruleEngine;
+    this.requestBodyAccess = s.requestBodyAccess;
+    this.responseBodyAccess = s.responseBodyAccess;
+    this.auditEngine = s.auditEngine;
+    this.auditLogParts = s.auditLogParts;
+    this.webAppId = s.webAppId;
+    this.remoteAddr = options.remoteAddr ?? '127.0.0.1';
+    this.remotePort = options.remotePort ?? 0;
+    this.serverAddr = options.serverAddr ?? '127.0.0.1';
+    this.serverPort = options.serverPort ?? 0;
+  }
+
+  get engineMode(): EngineMode {
+    return this.mode;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Feeding the request
+
+  /** The request line: target exactly as received, method, and version ("1.1"). */
+  processUri(uri: string, method: string, version: string): void {
+    this.method = method;
+    this.uriRaw = uri;
+    this.protocol = `HTTP/${version}`;
+    this.requestLine = `${method} ${uri} HTTP/${version}`;
+    // The fragment is kept only in the raw URI and the request line.
+    const hash = uri.indexOf('#');
+    const target = hash === -1 ? uri : uri.slice(0, hash);
+    const q = target.indexOf('?');
+    const pathRaw = q === -1 ? target : target.slice(0, q);
+    const path = uriDecode(pathRaw);
+    this.requestFilename = path;
+    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+    this.requestBasename = slash !== -1 && path.length > slash + 1 ? path.slice(slash + 1) : undefined;
+    let decoded = uriDecode(target);
+    // An absolute-form target loses its scheme and authority in REQUEST_URI.
+    if (decoded !== '' && decoded[0] !== '/') {
+      const colon = decoded.indexOf(':');
+      if (colon !== -1 && decoded.startsWith('//', colon + 1)) {
+        const p = decoded.indexOf('/', colon + 3);
+        if (p !== -1) decoded = decoded.slice(p);
+      }
+    }
+    this.requestUri = decoded;
+    if (q !== -1) {
+      this.queryString = target.slice(q + 1);
+      if (this.queryString !== '') this.addArguments('GET', this.queryString);
+    }
+  }
+
+  addRequestHeader(name: string, value: string): void {
+    this.requestHeaders.push({ key: name, value });
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'authorization': {
+        const sp = value.indexOf(' ');
+        this.authType = sp === -1 ? value : value.slice(0, sp);
+        break;
+      }
+      case 'cookie':
+        this.addCookies(value);
+        break;
+      case 'content-type': {
+        const l = value.toLowerCase();
+        this.contentType = l;
+        if (l.startsWith('multipart/form-data')) this.reqbodyProcessor = 'MULTIPART';
+        else if (l.startsWith('application/x-www-form-urlencoded')) this.reqbodyProcessor = 'URLENCODED';
+        break;
+      }
+      case 'host': {
+        const c = value.indexOf(':');
+        this.serverName = c === -1 ? value : value.slice(0, c);
+        break;
+      }
+    }
+  }
+
+  /** Cookie header parsing as ModSecurity v3 does it (v2-compatible key trimming). */
+  private addCookies(header: string): void {
+    const parts = header.split(';');
+    if (parts.length > 0) parts[parts.length - 1] = parts[parts.length - 1]!.replace(/[ \t\n\v\f\r]+$/, '');
+    for (const c of parts) {
+      if (c === '') continue;
+      const eq = c.indexOf('=');
+      let key = eq === -1 ? c : c.slice(0, eq);
+      const value = eq === -1 ? '' : c.slice(eq + 1);
+      key = key.replace(/^[ \t\n\v\f\r]+/, '');
+      if (key === '') continue;
+      this.requestCookies.push({ key, value });
+    }
+  }
+
+  private addArguments(origin: 'GET' | 'POST', text: string): void {
+    if (hasInvalidEncoding(text)) this.urlEncodedError = true;
+    for (const [key, value] of parseUrlEncoded(text, this.ruleset.settings.argumentSeparator)) {
+      if (!this.addArgument(origin, key, value)) break;
+    }
+  }
+
+  private addArgument(origin: 'GET' | 'POST', key: string, value: string): boolean {
+    const limit = this.ruleset.settings.argumentsLimit;
+    if (limit > 0 && this.args.length >= limit) return false;
+    const e: Entry = { key, value };
+    this.args.push(e);
+    (origin === 'GET' ? this.argsGet : this.argsPost).push(e);
+    this.argsCombinedSize += key.length + value.length;
+    this.argsVersion++;
+    return true;
+  }
+
+  /** Phase 1. */
+  processRequestHeaders(): Interruption | undefined {
+    return this.runPhase(1);
+  }
+
+  /** Appends request body bytes (a byte string or a Buffer); enforces SecRequestBodyLimit. */
+  appendRequestBody(chunk: string | Buffer): Interruption | undefined {
+    if (this.interruption) return this.interruption;
+    const s = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    const limit = this.ruleset.settings.requestBodyLimit;
+    if (limit > 0 && this.requestBodySize + s.length > limit) {
+      this.inboundDataError = '1';
+      if (this.ruleset.settings.requestBodyLimitAction === 'ProcessPartial') {
+        const room = limit - this.requestBodySize;
+        if (room > 0) {
+          this.requestChunks.push(s.slice(0, room));
+          this.requestBodySize += room;
+        }
+        return undefined;
+      }
+      if (this.mode === 'On') {
+        this.interruption = { ruleId: 0, action: 'deny', status: 413, phase: 2, reason: 'request body over the limit' };
+      }
+      return this.interruption;
+    }
+    this.requestChunks.push(s);
+    this.requestBodySize += s.length;
+    return undefined;
+  }
+
+  /** Phase 2: runs the body processor, then the rules. */
+  processRequestBody(): Interruption | undefined {
+    if (this.interruption || this.mode === 'Off') return this.interruption;
+    const body = this.requestChunks.length === 1 ? this.requestChunks[0]! : this.requestChunks.join('');
+    this.requestChunks = [body];
+    if (this.inboundDataError === undefined) this.inboundDataError = '0';
+    this.processBody(body);
+    if (!this.requestBodyAccess) {
+      // ModSecurity v3 evaluates no phase 2 rules without body access.
+      this.phasesDone = 2;
+      return undefined;
+    }
+    let full = '';
+    for (const h of this.requestHeaders) full += `${h.key}: ${h.value}\n`;
+    this.fullRequest = `${full}\n\n${body}`;
+    if (body.length > 0) this.requestBody = body;
+    return this.runPhase(2);
+  }
+
+  private processBody(body: string): void {
+    const processor = this.bodyProcessorOverride ?? this.reqbodyProcessor;
+    const s = this.ruleset.settings;
+    const setError = (msg: string | undefined) => {
+      if (msg === undefined) {
+        this.reqbodyError = '0';
+        this.reqbodyProcessorError = '0';
+      } else {
+        this.reqbodyError = '1';
+        this.reqbodyProcessorError = '1';
+        this.reqbodyErrorMsg = msg;
+        this.reqbodyProcessorErrorMsg = msg;
+      }
+    };
+    if (processor === undefined) {
+      setError(undefined);
+      if (this.forceRequestBodyVariable && body.length > 0) this.requestBody = body;
+      return;
+    }
+    this.reqbodyProcessor = processor;
+    if (processor !== 'MULTIPART' && body.length > s.requestBodyNoFilesLimit) {
+      this.reqbodyError = '1';
+      this.reqbodyErrorMsg = 'Request body excluding files is bigger than the maximum expected.';
+      this.inboundDataError = '1';
+      return;
+    }
+    if (body.length === 0 && processor !== 'MULTIPART') {
+      setError(undefined);
+      return;
+    }
+    const limits = { maxArgs: s.argumentsLimit > 0 ? s.argumentsLimit : 1_000_000, jsonDepth: s.requestBodyJsonDepthLimit, maxFiles: s.uploadFileLimit };
+    const contentType = this.requestHeaders.find((h) => h.key.toLowerCase() === 'content-type')?.value ?? '';
+    const parsed = parseRequestBody(processor as BodyProcessorName, body, contentType, limits);
+    for (const [k, v] of parsed.args) if (!this.addArgument('POST', k, v)) break;
+    if (processor === 'MULTIPART') {
+      let combined = 0;
+      for (const f of parsed.files) {
+        this.files.push({ key: f.field, value: f.filename });
+        this.filesNames.push({ key: f.field, value: f.field });
+        this.filesSizes.push({ key: f.field, value: String(f.size) });
+        combined += f.size;
+      }
+      this.filesCombinedSize = combined;
+      for (const [k, v] of parsed.partHeaders) this.multipartPartHeaders.push({ key: k, value: v });
+      this.multipart = parsed.multipart;
+      const lastFile = parsed.files[parsed.files.length - 1];
+      if (lastFile) this.multipartFilename = lastFile.filename;
+      const lastName = parsed.args[parsed.args.length - 1]?.[0] ?? lastFile?.field;
+      if (lastName !== undefined) this.multipartName = lastName;
+    }
+    if (parsed.xml) this.xml = parsed.xml;
+    const prefix = processor === 'MULTIPART' ? 'Multipart parsing error: ' : processor === 'JSON' ? 'JSON parsing error: ' : processor === 'XML' ? 'XML parsing error: ' : '';
+    setError(parsed.error === undefined ? undefined : `${prefix}${parsed.error}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Feeding the response
+
+  addResponseHeader(name: string, value: string): void {
+    this.responseHeaders.push({ key: name, value });
+    if (name.toLowerCase() === 'content-type') {
+      const semi = value.indexOf(';');
+      this.responseContentType = (semi === -1 ? value : value.slice(0, semi)).trim();
+    }
+  }
+
+  /** Phase 3. `protocol` is e.g. "HTTP/1.1". */
+  processResponseHeaders(status: number, protocol: string): Interruption | undefined {
+    if (this.interruption) return this.interruption;
+    this.responseStatus = String(status);
+    this.responseProtocol = protocol;
+    return this.runPhase(3);
+  }
+
+  /** Whether the response body will be inspected (body access on, and a listed content type). */
+  wantsResponseBody(): boolean {
+    if (!this.responseBodyAccess || this.mode === 'Off') return false;
+    if (this.responseBodyInspectable === undefined) {
+      const types = this.ruleset.settings.responseBodyMimeTypes;
+      this.responseBodyInspectable = types.size === 0 || types.has((this.responseContentType ?? '').toLowerCase());
+    }
+    return this.responseBodyInspectable;
+  }
+
+  appendResponseBody(chunk: string | Buffer): Interruption | undefined {
+    if (this.interruption || !this.wantsResponseBody()) return this.interruption;
+    const s = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    const limit = this.ruleset.settings.responseBodyLimit;
+    if (limit > 0 && this.responseBodySize + s.length > limit) {
+      this.outboundDataError = '1';
+      if (this.ruleset.settings.responseBodyLimitAction === 'ProcessPartial') {
+        const room = limit - this.responseBodySize;
+        if (room > 0) {
+          this.responseChunks.push(s.slice(0, room));
+          this.responseBodySize += room;
+        }
+        return undefined;
+      }
+      if (this.mode === 'On') {
+        this.interruption = { ruleId: 0, action: 'deny', status: 500, phase: 4, reason: 'response body over the limit' };
+      }
+      return this.interruption;
+    }
+    this.responseChunks.push(s);
+    this.responseBodySize += s.length;
+    return undefined;
+  }
+
+  /** Phase 4. */
+  processResponseBody(): Interruption | undefined {
+    if (this.interruption || !this.wantsResponseBody()) return this.interruption;
+    if (this.outboundDataError === undefined) this.outboundDataError = '0';
+    const body = this.responseChunks.join('');
+    this.responseBody = body;
+    this.responseContentLength = String(body.length);
+    return this.runPhase(4);
+  }
+
+  /** Phase 5, then persistent collections are written back. */
+  processLogging(): void {
+    if (this.phasesDone >= 5) return;
+    const saved = this.interruption;
+    // Logging rules run even after an interruption; they cannot interrupt again.
+    this.interruption = undefined;
+    this.runPhase(5);
+    this.interruption = saved;
+    this.phasesDone = 5;
+    const now = Date.now();
+    for (const c of this.persistent.values()) {
+      this.ruleset.store.save(c.collection, c.key, c.toRecord(), this.ruleset.settings.collectionTimeout, now);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rule evaluation
+
+  private runPhase(phase: number): Interruption | undefined {
+    if (this.interruption) return this.interruption;
+    this.phasesDone = Math.max(this.phasesDone, phase);
+    if (this.mode === 'Off') return undefined;
+    if (this.allowType === 'all' && phase !== 5) return undefined;
+    if (this.allowType === 'request' && phase <= 2) return undefined;
+    this.allowType = 'none';
+    const rules = this.ruleset.phases[phase]!;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (this.skipMarker !== undefined) {
+        if (rule.marker === this.skipMarker) this.skipMarker = undefined;
+        continue;
+      }
+      if (rule.marker !== undefined) continue;
+      if (this.skipNext > 0) {
+        this.skipNext--;
+        continue;
+      }
+      if (this.allowType !== 'none') continue;
+      if (this.isRemoved(rule)) continue;
+      this.chainMatches = [];
+      this.evaluate(rule);
+      this.currentRule = undefined;
+      if (this.interruption) break;
+    }
+    return this.interruption;
+  }
+
+  private isRemoved(rule: Rule): boolean {
+    for (const [a, b] of this.removedRanges) if (rule.id >= a && rule.id <= b) return true;
+    for (const t of this.removedTags) if (rule.tags.includes(t)) return true;
+    if (this.removedMsgs.length > 0 && rule.msg && this.removedMsgs.includes(rule.msg.text)) return true;
+    return false;
+  }
+
+  /** Evaluates a rule and, when it matched, its chain; true when the whole chain matched. */
+  private evaluate(rule: Rule): boolean {
+    this.currentRule = rule;
+    let matched = false;
+    if (rule.unconditional) {
+      matched = true;
+      for (const a of rule.setvars) a.run(this, rule);
+    } else {
+      for (const target of rule.targets) {
+        if (this.targetRemoved(rule, target, undefined)) continue;
+        if (this.evaluateTarget(rule, target)) matched = true;
+        if (this.interruption) return false;
+      }
+    }
+    if (!matched) {
+      this.matchedVar = undefined;
+      this.matchedVarName = undefined;
+      this.matchedVars.length = 0;
+      return false;
+    }
+    if (rule.chained) {
+      const child = rule.chainChild;
+      if (!child || !this.evaluate(child)) return false;
+      this.currentRule = rule;
+    }
+    this.afterFullMatch(rule);
+    return true;
+  }
+
+  /** Runs the operator over every value of one target; true when any matched. */
+  private evaluateTarget(rule: Rule, target: Target): boolean {
+    const v = target.variable;
+    const ref = target.ref;
+    if (v.kind === 'scalar') {
+      const value = v.get(this);
+      if (value === undefined) return false;
+      if (ref.count) return this.test(rule, target.fullName, '1');
+      if (this.excluded(rule, v.name, undefined)) return false;
+      return this.test(rule, v.name, value);
+    }
+    let entries: readonly Entry[];
+    if (v.kind === 'xpath') {
+      entries = v.select(this, ref.selector?.kind === 'xpath' ? ref.selector.expression : '/*');
+    } else {
+      entries = this.select(v, target);
+    }
+    if (ref.count) return this.test(rule, target.fullName, String(entries.length));
+    let any = false;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (v.kind === 'collection' && this.excluded(rule, v.name, e.key)) continue;
+      const name = v.kind === 'xpath' ? target.fullName : `${v.name}:${e.key}`;
+      if (this.targetRemovals.length > 0 && this.targetRemoved(rule, target, e.key)) continue;
+      if (this.test(rule, name, e.value)) any = true;
+    }
+    return any;
+  }
+
+  private select(v: CollectionVariable, target: Target): readonly Entry[] {
+    const sel = target.ref.selector;
+    if (sel === undefined) return v.entries(this);
+    if (sel.kind === 'key') {
+      if (v.lookup) return v.lookup(this, sel.lower);
+      const all = v.entries(this);
+      const out: Entry[] = [];
+      for (let i = 0; i < all.length; i++) if (all[i]!.key.toLowerCase() === sel.lower) out.push(all[i]!);
+      return out;
+    }
+    if (sel.kind === 'regex' && target.keyRegex) {
+      const re = target.keyRegex;
+      const all = v.entries(this);
+      const out: Entry[] = [];
+      for (let i = 0; i < all.length; i++) if (re.test(all[i]!.key)) out.push(all[i]!);
+      return out;
+    }
+    return [];
+  }
+
+  private excluded(rule: Rule, variable: string, key: string | undefined): boolean {
+    const ex = rule.exclusions;
+    for (let i = 0; i < ex.length; i++) {
+      const t = ex[i]!;
+      if (t.variable.name !== variable) continue;
+      const sel = t.ref.selector;
+      if (sel === undefined) return true;
+      if (key === undefined) continue;
+      if (sel.kind === 'key' && key.toLowerCase() === sel.lower) return true;
+      if (sel.kind === 'regex' && t.keyRegex?.test(key)) return true;
+    }
+    return false;
+  }
+
+  /** Targets taken out by ctl:ruleRemoveTarget*: the whole target, or one member. */
+  private targetRemoved(rule: Rule, target: Target, key: string | undefined): boolean {
+    if (this.targetRemovals.length === 0) return false;
+    const head = rule.chainHead;
+    for (const r of this.targetRemovals) {
+      if (r.byId && !r.byId.some(([a, b]) => head.id >= a && head.id <= b)) continue;
+      if (r.byTag !== undefined && !head.tags.includes(r.byTag)) continue;
+      if (r.byMsg !== undefined && head.msg?.text !== r.byMsg) continue;
+      if (r.ref.name !== target.variable.name) continue;
+      const sel = r.ref.selector;
+      if (key === undefined) {
+        if (sel === undefined) return true;
+        continue;
+      }
+      if (sel === undefined) return true;
+      if (sel.kind === 'key' && sel.lower === key.toLowerCase()) return true;
+      if (sel.kind === 'regex' && r.keyRegex?.test(key)) return true;
+    }
+    return false;
+  }
+
+  /** Transforms one value and runs the operator; on a match records it and runs setvars. */
+  private test(rule: Rule, name: string, value: string): boolean {
+    const op = rule.operator!;
+    this.capturing = rule.capture;
+    if (rule.multiMatch) {
+      let any = false;
+      let current = value;
+      if (this.tryOnce(rule, op, name, current)) any = true;
+      for (const t of rule.transformations) {
+        const next = t.transform(current);
+        if (next !== current) {
+          current = next;
+          if (this.tryOnce(rule, op, name, current)) any = true;
+        }
+      }
+      return any;
+    }
+    let current = value;
+    const ts = rule.transformations;
+    for (let i = 0; i < ts.length; i++) current = ts[i]!.transform(current);
+    return this.tryOnce(rule, op, name, current);
+  }
+
+  private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
+    this.captures.length = 0;
+    const hit = op.evaluate(this, value) !== rule.negated;
+    if (!hit) return false;
+    if (rule.capture && this.captures.length > 0) {
+      for (let i = 0; i < this.captures.length && i < 10; i++) this.tx.set(String(i), this.captures[i]!);
+    }
+    this.matchedVar = value;
+    this.matchedVarName = name;
+    this.matchedVars.push({ key: name, value });
+    this.chainMatches.push({ name, value });
+    for (const a of rule.setvars) a.run(this, rule);
+    return true;
+  }
+
+  /** What happens once a rule (and the rest of its chain) matched. */
+  private afterFullMatch(rule: Rule): void {
+    for (const a of rule.afterMatch) a.run(this, rule);
+    if (rule.skip > 0) this.skipNext = rule.skip;
+    if (rule.skipAfter !== undefined) this.skipMarker = rule.skipAfter;
+    if (rule.chainParent) return;
+
+    const defaults = this.ruleset.defaults[rule.phase]!;
+    for (const a of defaults.afterMatch) a.run(this, rule);
+    let logged = rule.log;
+    for (let c = rule.chainChild; logged === undefined && c; c = c.chainChild) logged = c.log;
+    logged ??= defaults.log ?? true;
+    const kind = rule.disruptive === 'block' ? defaults.disruptive : rule.disruptive ?? 'pass';
+    let disruptive = false;
+    if (this.mode === 'On') {
+      switch (kind) {
+        case 'deny':
+          this.interruption = { ruleId: rule.id, action: 'deny', status: rule.status ?? defaults.status ?? 403, phase: rule.phase };
+          disruptive = true;
+          break;
+        case 'drop':
+          this.interruption = { ruleId: rule.id, action: 'drop', status: rule.status ?? defaults.status ?? 403, phase: rule.phase };
+          disruptive = true;
+          break;
+        case 'redirect': {
+          const url = (rule.disruptive === 'redirect' ? rule.redirectUrl : defaults.redirectUrl)?.expand(this) ?? '';
+          const st = rule.status ?? defaults.status;
+          const status = st === 301 || st === 302 || st === 303 || st === 307 ? st : 302;
+          this.interruption = { ruleId: rule.id, action: 'redirect', status, url, phase: rule.phase };
+          disruptive = true;
+          break;
+        }
+        case 'allow':
+          this.allowType = rule.disruptive === 'allow' ? rule.allowScope : 'all';
+          break;
+        default:
+          break;
+      }
+    }
+    if (rule.severity !== undefined && rule.severity < this.highestSeverity) this.highestSeverity = rule.severity;
+    this.matchedRules.push({
+      id: rule.id,
+      phase: rule.phase,
+      message: rule.msg?.expand(this) ?? '',
+      data: rule.logdata?.expand(this) ?? '',
+      severity: rule.severity,
+      tags: rule.tags.length > 0 ? rule.tags.map((t) => (t.includes('%{') ? this.macros.get(t).expand(this) : t)) : [],
+      ver: rule.ver,
+      matched: this.chainMatches,
+      disruptive,
+      logged,
+      file: rule.file,
+      line: rule.line,
+    });
+    this.chainMatches = [];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // MacroScope and OperatorRunContext
+
+  resolveFirst(variable: string, key: string | undefined): string | undefined {
+    const def = getVariable(variable);
+    if (!def) return undefined;
+    if (def.kind === 'scalar') return def.get(this);
+    if (def.kind === 'xpath') return def.select(this, key ?? '/*')[0]?.value;
+    if (key === undefined) return def.entries(this)[0]?.value;
+    const lower = key.toLowerCase();
+    if (def.lookup) return def.lookup(this, lower)[0]?.value;
+    for (const e of def.entries(this)) if (e.key.toLowerCase() === lower) return e.value;
+    return undefined;
+  }
+
+  expand(text: string): string {
+    return this.macros.get(text).expand(this);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // What actions change (setvar, ctl, initcol, ...)
+
+  writableCollection(name: string): KeyedCollection | undefined {
+    if (name === 'TX') return this.tx;
+    return this.persistent.get(name)?.data;
+  }
+
+  touchPersistent(name: string): void {
+    const c = this.persistent.get(name);
+    if (c) c.dirty = true;
+  }
+
+  initCollection(name: string, key: string): void {
+    if (!PERSISTENT_NAMES.has(name) || this.persistent.has(name)) return;
+    const now = Date.now();
+    const record = this.ruleset.store.load(name, key, now);
+    const c = PersistentCollection.fromRecord(name, key, record, now);
+    if (!record) {
+      c.data.set('CREATE_TIME', String(Math.floor(now / 1000)));
+      c.data.set('IS_NEW', '1');
+    } else {
+      c.data.set('IS_NEW', '0');
+    }
+    c.data.set('TIMEOUT', String(this.ruleset.settings.collectionTimeout));
+    c.data.set('KEY', key);
+    this.persistent.set(name, c);
+  }
+
+  expireVariable(collection: string, key: string, seconds: number): void {
+    const c = this.persistent.get(collection);
+    if (!c || key === '') return;
+    c.expires.set(key.toLowerCase(), Date.now() + seconds * 1000);
+  }
+
+  setIdentity(collection: 'USER' | 'SESSION' | 'RESOURCE', key: string): void {
+    if (collection === 'USER') this.userId = key;
+    else if (collection === 'SESSION') this.sessionId = key;
+    this.initCollection(collection, key);
+  }
+
+  setEngineMode(mode: EngineMode): void {
+    this.mode = mode;
+  }
+
+  removeRules(ranges: ReadonlyArray<readonly [number, number]>): void {
+    this.removedRanges.push(...ranges);
+  }
+
+  removeRulesByTag(tag: string): void {
+    this.removedTags.push(tag);
+  }
+
+  removeRulesByMsg(msg: string): void {
+    this.removedMsgs.push(msg);
+  }
+
+  removeTargetById(ranges: ReadonlyArray<readonly [number, number]>, target: string): void {
+    this.addTargetRemoval({ byId: ranges }, target);
+  }
+
+  removeTargetByTag(tag: string, target: string): void {
+    this.addTargetRemoval({ byTag: tag }, target);
+  }
+
+  removeTargetByMsg(msg: string, target: string): void {
+    this.addTargetRemoval({ byMsg: msg }, target);
+  }
+
+  private addTargetRemoval(scope: Pick<TargetRemoval, 'byId' | 'byTag' | 'byMsg'>, target: string): void {
+    const ref = parseVariableList(target)[0]!;
+    const keyRegex = ref.selector?.kind === 'regex' ? compilePcre(ref.selector.source, { caseless: true }) : undefined;
+    this.targetRemovals.push({ ...scope, ref, fullName: ref.written, keyRegex });
+  }
+
+  setRequestBodyProcessor(name: string): void {
+    this.bodyProcessorOverride = name;
+  }
+
+  setRequestBodyAccess(on: boolean): void {
+    this.requestBodyAccess = on;
+  }
+
+  setResponseBodyAccess(on: boolean): void {
+    this.responseBodyAccess = on;
+    this.responseBodyInspectable = undefined;
+  }
+
+  setForceRequestBodyVariable(on: boolean): void {
+    this.forceRequestBodyVariable = on;
+  }
+
+  setAuditEngine(value: string): void {
+    this.auditEngine = value;
+  }
+
+  setAuditLogParts(value: string): void {
+    if (value.startsWith('+')) {
+      for (const c of value.slice(1)) if (!this.auditLogParts.includes(c)) this.auditLogParts += c;
+    } else if (value.startsWith('-')) {
+      for (const c of value.slice(1)) this.auditLogParts = this.auditLogParts.replace(c, '');
+    } else {
+      this.auditLogParts = value;
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Decoding as ModSecurity's utils do it
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** utils::uri_decode: %XX only (no '+'), invalid escapes kept. */
+export function uriDecode(s: string): string {
+  if (s.indexOf('%') === -1) return s;
+  let out = '';
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    if (s.charCodeAt(i) === 0x25 && i + 2 < n) {
+      const a = hexValue(s.charCodeAt(i + 1));
+      const b = hexValue(s.charCodeAt(i + 2));
+      if (a >= 0 && b >= 0) {
+        out += String.fromCharCode(a * 16 + b);
+        i += 3;
+        continue;
+      }
+    }
+    out += s[i];
+    i++;
+  }
+  return out;
+}
+
+function hasInvalidEncoding(s: string): boolean {
+  let at = s.indexOf('%');
+  while (at !== -1) {
+    if (at + 2 >= s.length || hexValue(s.charCodeAt(at + 1)) < 0 || hexValue(s.charCodeAt(at + 2)) < 0) return true;
+    at = s.indexOf('%', at + 1);
+  }
+  return false;
+}
