@@ -23,6 +23,9 @@ interface ServeOptions {
   admin?: string;
   data?: string;
   workers?: string;
+  waf?: string;
+  crs?: string;
+  paranoia?: string;
 }
 
 function quickFlags(o: ServeOptions): QuickFlags {
@@ -32,6 +35,9 @@ function quickFlags(o: ServeOptions): QuickFlags {
     ...(o.admin !== undefined ? { admin: o.admin } : {}),
     ...(o.data !== undefined ? { data: o.data } : {}),
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...(o.waf !== undefined ? { waf: o.waf } : {}),
+    ...(o.crs !== undefined ? { crs: o.crs } : {}),
+    ...(o.paranoia !== undefined ? { paranoia: o.paranoia } : {}),
   };
 }
 
@@ -53,6 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--admin <host:port>', 'admin listener (health, readiness); default 127.0.0.1:9901')
     .option('--data <dir>', 'where state, spools and files go (default ./data)')
     .option('-w, --workers <n>', 'worker processes, or "auto" for one per CPU (default auto)')
+    .option('--waf <mode>', 'WAF mode: block, detect or off (default: the file\'s, else off)')
+    .option('--crs <dir>', 'OWASP CRS directory, "auto" (default) or "none"')
+    .option('--paranoia <n>', 'CRS paranoia level, 1-4 (default 1)')
     .action(async (o: ServeOptions) => {
       if (!o.config && !o.upstream) {
         process.stderr.write('portcullis serve: give --config FILE, or at least --upstream URL for a first try\n');

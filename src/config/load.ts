@@ -19,6 +19,11 @@ export interface QuickFlags {
   readonly admin?: string;
   readonly data?: string;
   readonly workers?: string;
+  /** WAF mode: block, detect or off. */
+  readonly waf?: string;
+  /** CRS directory, "auto" or "none". */
+  readonly crs?: string;
+  readonly paranoia?: string;
 }
 
 export interface LoadOptions {
@@ -67,6 +72,9 @@ function flagProblems(flags: QuickFlags): ConfigProblem[] {
     flag('workers', `"${flags.workers}" must be a number of worker processes (1-256) or "auto"`);
   }
   if (flags.data !== undefined && flags.data.trim() === '') flag('data', 'must be a directory');
+  if (flags.waf !== undefined && !['block', 'detect', 'off'].includes(flags.waf)) flag('waf', `"${flags.waf}" must be block, detect or off`);
+  if (flags.paranoia !== undefined && !/^[1-4]$/.test(flags.paranoia)) flag('paranoia', `"${flags.paranoia}" must be a paranoia level, 1 to 4`);
+  if (flags.crs !== undefined && flags.crs.trim() === '') flag('crs', 'must be a directory, "auto" or "none"');
   return problems;
 }
 
@@ -77,6 +85,15 @@ function mergeFlags(raw: Record<string, unknown>, flags: QuickFlags): Record<str
   if (flags.admin !== undefined) out.admin = { address: flags.admin };
   if (flags.data !== undefined) out.dataDir = flags.data;
   if (flags.workers !== undefined) out.workers = flags.workers === 'auto' ? 'auto' : Number(flags.workers);
+  if (flags.waf !== undefined || flags.crs !== undefined || flags.paranoia !== undefined) {
+    const previous = out.waf !== null && typeof out.waf === 'object' ? (out.waf as Record<string, unknown>) : {};
+    out.waf = {
+      ...previous,
+      ...(flags.waf !== undefined ? { mode: flags.waf } : {}),
+      ...(flags.crs !== undefined ? { crs: flags.crs } : {}),
+      ...(flags.paranoia !== undefined ? { paranoia: Number(flags.paranoia) } : {}),
+    };
+  }
   if (flags.upstream !== undefined) {
     const origin = new URL(flags.upstream).origin;
     const upstreams = { ...((out.upstreams as Record<string, unknown> | undefined) ?? {}) };

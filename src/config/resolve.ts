@@ -19,6 +19,7 @@ import type {
   UpstreamSettings,
 } from './settings.js';
 import { formatAddress, parseAddress, parseDuration, parseRate, parseSize } from './units.js';
+import { resolveWaf } from './resolve-waf.js';
 
 export const DEFAULTS = {
   listen: '127.0.0.1:8080',
@@ -338,9 +339,17 @@ class Resolver {
     });
     const rateLimits = this.rateLimits(config, lists, new Set(routes.map((r) => r.name)));
     const deny = config.responses?.deny;
+    const dataDir = path.resolve(this.options.cwd, config.dataDir ?? DEFAULTS.dataDir);
+    const waf = resolveWaf(config.waf, {
+      baseDir: this.options.baseDir,
+      dataDir,
+      routeNames: new Set(routes.map((r) => r.name)),
+      report: (p, m) => this.report(p, m),
+      warn: (p, m) => this.warnings.push({ path: p, message: m }),
+    });
     return {
       workers: config.workers === undefined || config.workers === 'auto' ? os.availableParallelism() : config.workers,
-      dataDir: path.resolve(this.options.cwd, config.dataDir ?? DEFAULTS.dataDir),
+      dataDir,
       listeners,
       admin,
       trustedProxies,
@@ -351,6 +360,7 @@ class Resolver {
       lists,
       acl: { defaultAction: config.acl?.defaultAction ?? 'allow', rules: config.acl?.rules ?? [] },
       rateLimits,
+      waf,
       denyResponse: {
         status: deny?.status ?? 403,
         contentType: deny?.contentType ?? 'application/json',

@@ -267,6 +267,92 @@ const Route = Type.Object(
   { additionalProperties: false },
 );
 
+const WafExclusion = Type.Object(
+  {
+    routes: Type.Optional(Type.Array(Name, { minItems: 1, description: 'Only on these routes (default every route).' })),
+    pathPrefix: Type.Optional(Type.String({ pattern: '^/', errorMessage: 'must start with "/"', description: 'Only under this path.' })),
+    ruleIds: Type.Optional(
+      Type.Array(
+        Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+-[0-9]+$' })], {
+          errorMessage: 'must be a rule id or a range such as "942100-942199"',
+        }),
+        { minItems: 1 },
+      ),
+    ),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Rules carrying any of these tags.' })),
+    targets: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description: 'Only stop inspecting these variables, e.g. "ARGS:password" or "REQUEST_COOKIES:/^session/"; default: the whole rules.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Rules (by id or tag) not applied, or variables they do not inspect, where this matches.' },
+);
+
+const Waf = Type.Object(
+  {
+    mode: Type.Optional(
+      StringEnum(['block', 'detect', 'off'] as const, {
+        description: 'block (default): deny what the rules deny; detect: only record the matches; off.',
+      }),
+    ),
+    crs: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'The OWASP CRS directory, "auto" (default: $PORTCULLIS_CRS_DIR, <dataDir>/crs, /usr/share/modsecurity-crs, ...) or "none".',
+      }),
+    ),
+    paranoia: Type.Optional(Type.Integer({ minimum: 1, maximum: 4, description: 'CRS blocking paranoia level (default 1).' })),
+    detectionParanoia: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4, description: 'Rules up to this level add to scores without blocking (default = paranoia).' }),
+    ),
+    anomalyThreshold: Type.Optional(
+      Type.Object(
+        {
+          inbound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Default 5.' })),
+          outbound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Default 4.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    requestBody: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Optional(Size('Request body bytes buffered and inspected (default 1mb).')),
+          overLimit: Type.Optional(
+            StringEnum(['reject', 'inspect-partial'] as const, {
+              description: 'A longer body: refuse it with 413 (default) or inspect its first `limit` bytes only.',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    responseBody: Type.Optional(
+      Type.Object(
+        {
+          inspect: Type.Optional(Type.Boolean({ description: 'Inspect response bodies (data-leak rules; default false).' })),
+          limit: Type.Optional(Size('Response body bytes buffered and inspected (default 512kb); the rest streams through.')),
+          types: Type.Optional(
+            Type.Array(Type.String({ pattern: '^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$' }), {
+              minItems: 1,
+              description: 'Media types inspected (default text/html, text/plain, text/xml, application/json).',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rules: Type.Optional(Type.String({ description: 'Your own rules in SecLang (ModSecurity syntax), inline.' })),
+    ruleFiles: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'SecLang files (globs allowed), relative to this file.' }),
+    ),
+    exclusions: Type.Optional(Type.Array(WafExclusion)),
+  },
+  { additionalProperties: false, description: 'The WAF: a ModSecurity-compatible engine running the OWASP CRS and your own rules.' },
+);
+
 const LocalResponse = Type.Object(
   {
     status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599 })),
@@ -329,6 +415,7 @@ export const ConfigSchema = Type.Object(
     ),
     acl: Type.Optional(Acl),
     rateLimits: Type.Optional(Type.Array(RateLimitPolicy)),
+    waf: Type.Optional(Waf),
     responses: Type.Optional(
       Type.Object(
         { deny: Type.Optional(LocalResponse) },
@@ -362,6 +449,8 @@ export type AclRuleConfig = Static<typeof AclRule>;
 export type RateLimitPolicyConfig = Static<typeof RateLimitPolicy>;
 export type UpstreamConfig = Static<typeof Upstream>;
 export type RouteConfig = Static<typeof Route>;
+export type WafConfig = Static<typeof Waf>;
+export type WafExclusionConfig = Static<typeof WafExclusion>;
 
 /** The JSON Schema document published for editors (TypeBox's symbols drop out in JSON). */
 export function jsonSchemaDocument(): Record<string, unknown> {

@@ -69,6 +69,27 @@ export interface LocalResponseSettings {
   readonly body: string;
 }
 
+export interface WafSettings {
+  readonly mode: 'block' | 'detect' | 'off';
+  /** The CRS directory in use, or undefined when none (user rules only). */
+  readonly crsDir: string | undefined;
+  /** How the CRS was found ("configured", "auto: <where>", "none"), for the start-up message. */
+  readonly crsSource: string;
+  readonly paranoia: number;
+  readonly requestBodyLimit: number;
+  readonly requestBodyOverLimit: 'reject' | 'inspect-partial';
+  readonly responseBody: { readonly inspect: boolean; readonly limit: number; readonly types: readonly string[] };
+  /** The SecLang sources the engine loads, in order (Include paths are absolute). */
+  readonly sources: readonly WafSource[];
+}
+
+export interface WafSource {
+  readonly text: string;
+  /** Shown in error messages ("waf.rules:3: ..."). */
+  readonly name: string;
+  readonly baseDir: string;
+}
+
 export interface GatewaySettings {
   readonly workers: number;
   readonly dataDir: string;
@@ -92,6 +113,7 @@ export interface GatewaySettings {
   readonly lists: Readonly<Record<string, readonly string[]>>;
   readonly acl: { readonly defaultAction: 'allow' | 'deny'; readonly rules: readonly AclRuleConfig[] };
   readonly rateLimits: readonly RateLimitSettings[];
+  readonly waf: WafSettings;
   readonly denyResponse: LocalResponseSettings;
   readonly accessLog: boolean;
   readonly logLevel: string;

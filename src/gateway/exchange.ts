@@ -4,7 +4,8 @@
 import type { HttpRequest } from '../http1/request.js';
 import type { HttpResponse } from '../http1/response.js';
 import type { MatchInput } from '../match/condition.js';
-import type { Verdict } from './guard.js';
+import type { Guard, Verdict } from './guard.js';
+import type { Transaction } from '../waf/engine/transaction.js';
 import type { Route } from '../routing/router.js';
 
 /** What a listener tells the exchange about where the request came in. */
@@ -44,6 +45,12 @@ export class Exchange implements MatchInput {
   route: Route | undefined = undefined;
   /** Every guard's verdict, in order. */
   readonly verdicts: Verdict[] = [];
+  /** Guards with response hooks, for this exchange (set when it goes upstream). */
+  responseGuards: readonly Guard[] | undefined = undefined;
+  /** Guards told when the exchange ends. */
+  completeGuards: readonly Guard[] | undefined = undefined;
+  /** The WAF's transaction, when the WAF inspects this exchange. */
+  waf: Transaction | undefined = undefined;
   /** Extra response headers set by guards (flat name/value list), e.g. RateLimit. */
   responseHeaders: string[] | undefined = undefined;
 

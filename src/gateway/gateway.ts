@@ -39,6 +39,9 @@ export interface GatewayLog {
 export class GatewayRuntime {
   readonly router: Router;
   readonly guards: readonly Guard[];
+  /** Guards that look at responses, and guards told when an exchange ends. */
+  readonly responseGuards: readonly Guard[] | undefined;
+  readonly completeGuards: readonly Guard[] | undefined;
   readonly trusted: IpSet;
   readonly upstreams: Map<string, UpstreamGroup>;
 
@@ -50,6 +53,10 @@ export class GatewayRuntime {
     this.upstreams = upstreams;
     this.router = new Router(settings.routes, upstreams);
     this.guards = buildGuards({ settings, rateLimitState });
+    const responseGuards = this.guards.filter((g) => g.onResponseHead !== undefined || g.onResponseBody !== undefined);
+    const completeGuards = this.guards.filter((g) => g.onComplete !== undefined);
+    this.responseGuards = responseGuards.length > 0 ? responseGuards : undefined;
+    this.completeGuards = completeGuards.length > 0 ? completeGuards : undefined;
     this.trusted = new IpSet();
     for (const entry of settings.trustedProxies) this.trusted.add(parseCidr(entry));
   }
@@ -155,6 +162,8 @@ export class Gateway {
     const rt = this.runtime;
     const ex = new Exchange(req, res, listener, performance.now());
     (res as TrackedResponse)[kExchange] = ex;
+    ex.responseGuards = rt.responseGuards;
+    ex.completeGuards = rt.completeGuards;
     this.inflight++;
     res.on('close', this.onResponseClose);
     if (this.draining) res.shouldKeepAlive = false;
@@ -242,10 +251,16 @@ export class Gateway {
         this.bodies.set(ex, body);
       }
     }
-    const call = new UpstreamCall(ex, route.upstream, body, this.log);
+    const call = new UpstreamCall(ex, route.upstream, body, this.log, this.onResponseBlocked);
     ex.inProgress = call;
     call.start();
   }
+
+  /** A response guard refused the upstream's response: the client gets the denial instead. */
+  private readonly onResponseBlocked = (ex: Exchange, v: Verdict): void => {
+    ex.verdicts.push(v);
+    this.replyVerdict(ex, this.runtime, v);
+  };
 
   private replyVerdict(ex: Exchange, rt: GatewayRuntime, v: Verdict): void {
     ex.error = v.reason ?? v.action;
@@ -334,6 +349,16 @@ export class Gateway {
       }
     } else if (ex.status === 0) {
       ex.status = res.statusCode;
+    }
+    const done = ex.completeGuards;
+    if (done) {
+      for (const g of done) {
+        try {
+          g.onComplete!(ex);
+        } catch (err) {
+          this.log.error({ err, guard: g.name }, 'guard failed at the end of an exchange');
+        }
+      }
     }
     this.observe(ex);
   }

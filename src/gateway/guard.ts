@@ -31,6 +31,18 @@ export interface Guard {
   onRequestBody?(ex: Exchange, body: Buffer, truncated: boolean): Verdict | Promise<Verdict>;
   /** Bytes of body this guard inspects at most. */
   readonly bodyLimit?: number;
+  /**
+   * Runs on the upstream's response head (status and the flat header list about to be sent);
+   * a verdict other than allow replaces the response with a local one.
+   */
+  onResponseHead?(ex: Exchange, status: number, headers: readonly string[]): Verdict | undefined;
+  /** Whether this guard inspects this exchange's response body (buffered up to responseBodyLimit). */
+  wantsResponseBody?(ex: Exchange): boolean;
+  readonly responseBodyLimit?: number;
+  /** Runs with the buffered response body (`truncated` when it was longer than the limit). */
+  onResponseBody?(ex: Exchange, body: Buffer, truncated: boolean): Verdict | undefined;
+  /** After the exchange ended, whatever the outcome (never throws). */
+  onComplete?(ex: Exchange): void;
   /** Called when the configuration that built this guard is replaced. */
   close?(): void;
 }

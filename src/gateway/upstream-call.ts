@@ -11,6 +11,7 @@ import type { RequestBody, UpstreamConnection, UpstreamHandler } from '../upstre
 import { UpstreamError } from '../upstream/errors.js';
 import type { ConnectionWaiter } from '../upstream/pool.js';
 import type { Cancellable, Exchange } from './exchange.js';
+import type { Verdict } from './guard.js';
 import { upstreamFailure, type Failure } from './errors.js';
 import type { GatewayLog } from './gateway.js';
 import { CODES, jsonError, writeReply } from './local-reply.js';
@@ -42,12 +43,16 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
   private attempts = 0;
   private staleRetried = false;
   private ended = false;
+  /** A response held back while guards inspect its body. */
+  private held: { status: number; headers: string[]; chunks: Buffer[]; size: number; limit: number } | undefined;
 
   constructor(
     private readonly ex: Exchange,
     private readonly group: UpstreamGroup,
     private readonly body: RequestBody | null,
     private readonly log: GatewayLog,
+    /** Answers the client when a response guard refuses the upstream's response. */
+    private readonly onBlocked?: (ex: Exchange, v: Verdict) => void,
   ) {}
 
   /** The body can be sent again (it was never streamed from the client). */
@@ -157,6 +162,27 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     }
     out.length = kept;
     if (extraHop !== undefined && !SIMPLE_CONNECTION.test(extraHop)) dropConnectionTokens(out, extraHop);
+    const guards = ex.responseGuards;
+    if (guards) {
+      let limit = 0;
+      for (const g of guards) {
+        const v = g.onResponseHead?.(ex, status, out);
+        if (v !== undefined && v.action !== 'allow') return this.blockResponse(v);
+        if (v !== undefined) ex.verdicts.push(v);
+        if (g.wantsResponseBody?.(ex) === true) limit = Math.max(limit, g.responseBodyLimit ?? 512 * 1024);
+      }
+      if (limit > 0) {
+        // Held back: the head goes out once the body (up to the limit) has been inspected.
+        this.held = { status, headers: out, chunks: [], size: 0, limit };
+        return;
+      }
+    }
+    this.writeHead(status, out);
+  }
+
+  private writeHead(status: number, out: string[]): boolean {
+    const ex = this.ex;
+    const res = ex.res!;
     out.push('x-request-id', ex.id);
     if (ex.listener.hsts) out.push('strict-transport-security', ex.listener.hsts);
     if (ex.responseHeaders) for (const h of ex.responseHeaders) out.push(h);
@@ -174,13 +200,54 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
       this.log.warn({ err: (err as Error).message, upstream: this.target?.origin }, 'invalid upstream response header');
       this.responded = false;
       this.conn?.abort(new UpstreamError('protocol', 'response header the client cannot be sent', true));
-      return;
+      return false;
     }
     if (unread) closeAfter(res);
+    return true;
+  }
+
+  /** A guard refused the response: drop the upstream's, answer with the denial. */
+  private blockResponse(v: Verdict): void {
+    this.held = undefined;
+    this.finished = true;
+    const conn = this.conn;
+    this.conn = null;
+    conn?.abort(new UpstreamError('aborted', 'response refused by a guard', false));
+    if (this.onBlocked) this.onBlocked(this.ex, v);
+    else this.ex.res!.destroy();
+  }
+
+  /** Runs the body guards over the held response; true when it may go to the client. */
+  private inspectHeld(last: boolean): boolean {
+    const held = this.held!;
+    const ex = this.ex;
+    const body = held.chunks.length === 1 ? held.chunks[0]! : Buffer.concat(held.chunks);
+    held.chunks = [body];
+    const inspected = body.length > held.limit ? body.subarray(0, held.limit) : body;
+    for (const g of ex.responseGuards ?? []) {
+      if (g.wantsResponseBody?.(ex) !== true || !g.onResponseBody) continue;
+      const v = g.onResponseBody(ex, inspected, !last || body.length > held.limit);
+      if (v !== undefined && v.action !== 'allow') {
+        this.blockResponse(v);
+        return false;
+      }
+      if (v !== undefined) ex.verdicts.push(v);
+    }
+    return true;
   }
 
   onData(chunk: Buffer, last: boolean): boolean {
     const res = this.ex.res!;
+    const held = this.held;
+    if (held) {
+      held.chunks.push(chunk);
+      held.size += chunk.length;
+      if (!last && held.size < held.limit) return true;
+      if (!this.inspectHeld(last)) return true;
+      this.held = undefined;
+      if (!this.writeHead(held.status, held.headers)) return true;
+      chunk = held.chunks[0]!;
+    }
     this.ex.bytesOut += chunk.length;
     if (last) {
       // The whole body is here: one trip through Node's response instead of write() then end().
@@ -195,6 +262,24 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
   }
 
   onComplete(): void {
+    const held = this.held;
+    if (held) {
+      // The body ended without a last chunk (empty bodies, HEAD, 204, 304).
+      if (!this.inspectHeld(true)) return;
+      this.held = undefined;
+      if (!this.writeHead(held.status, held.headers)) return;
+      const body = held.chunks[0];
+      this.finished = true;
+      this.conn = null;
+      this.ended = true;
+      if (body && body.length > 0) {
+        this.ex.bytesOut += body.length;
+        this.ex.res!.end(body);
+      } else {
+        this.ex.res!.end();
+      }
+      return;
+    }
     this.finished = true;
     this.conn = null;
     if (!this.ended) this.ex.res!.end();

@@ -5,6 +5,8 @@ import type { GatewaySettings } from '../config/settings.js';
 import type { Guard, GuardFactory } from '../gateway/guard.js';
 import { AclGuard } from './acl/acl-guard.js';
 import { RateLimitGuard, type RateLimitState } from './rate-limit/rate-limit-guard.js';
+import { WafGuard } from './waf/waf-guard.js';
+import { wafRuleSet } from './waf/rule-set-cache.js';
 
 export interface GuardContext {
   readonly settings: GatewaySettings;
@@ -21,6 +23,10 @@ export const guardFactories: readonly GuardFactory<GuardContext>[] = [
     name: 'rateLimit',
     create: ({ settings, rateLimitState }) =>
       settings.rateLimits.length > 0 ? new RateLimitGuard(settings.rateLimits, settings.lists, rateLimitState) : undefined,
+  },
+  {
+    name: 'waf',
+    create: ({ settings }) => (settings.waf.mode === 'off' ? undefined : new WafGuard(wafRuleSet(settings.waf), settings.waf)),
   },
 ];
 

@@ -98,6 +98,12 @@ export class Primary {
     const s = this.settings;
     this.log = createLogger(s.logLevel, { role: 'primary' });
     for (const w of this.loaded.warnings) this.log.warn({ path: formatProblem(w) }, 'configuration warning');
+    if (s.waf.mode !== 'off') {
+      this.log.info(
+        { mode: s.waf.mode, crs: s.waf.crsDir ?? null, crsSource: s.waf.crsSource, paranoia: s.waf.paranoia },
+        s.waf.crsDir ? 'waf: OWASP CRS loaded' : 'waf: no OWASP CRS, running your own rules only',
+      );
+    }
     try {
       mkdirSync(s.dataDir, { recursive: true });
       accessSync(s.dataDir, constants.W_OK);

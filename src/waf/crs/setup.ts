@@ -30,36 +30,42 @@ export interface CrsSetupOptions {
 export function crsProblem(dir: string): string | undefined {
   if (!fs.existsSync(dir)) return `${dir} does not exist`;
   if (!fs.existsSync(path.join(dir, 'rules'))) return `${dir} has no rules/ directory`;
-  if (!fs.existsSync(path.join(dir, 'crs-setup.conf.example')) && !fs.existsSync(path.join(dir, 'crs-setup.conf'))) {
+  if (!fs.existsSync(crsSetupFile(dir))) {
     return `${dir} has no crs-setup.conf(.example)`;
   }
   return undefined;
 }
 
+/** Debian keeps the CRS's crs-setup.conf apart from the rules. */
+const DEBIAN_SETUP = '/etc/modsecurity/crs/crs-setup.conf';
+
 export function crsSetupFile(dir: string): string {
   const own = path.join(dir, 'crs-setup.conf');
-  return fs.existsSync(own) ? own : path.join(dir, 'crs-setup.conf.example');
+  if (fs.existsSync(own)) return own;
+  const example = path.join(dir, 'crs-setup.conf.example');
+  if (fs.existsSync(example) || !fs.existsSync(DEBIAN_SETUP)) return example;
+  return DEBIAN_SETUP;
 }
 
 const quote = (p: string) => `"${p.replace(/"/g, '\\"')}"`;
 
-/** The whole configuration text; Include paths are absolute, so the text can live anywhere. */
-export function crsDirectives(o: CrsSetupOptions): string {
-  const pl = Math.min(4, Math.max(1, Math.round(o.paranoia)));
-  const dpl = Math.min(4, Math.max(pl, Math.round(o.detectionParanoia ?? pl)));
+/** The engine settings ModSecurity's recommended configuration gives, without the CRS. */
+export function engineDirectives(o: {
+  readonly mode: 'On' | 'DetectionOnly' | 'Off';
+  readonly requestBodyLimit?: number;
+  readonly requestBodyNoFilesLimit?: number;
+  readonly requestBodyLimitAction?: 'Reject' | 'ProcessPartial';
+  readonly responseBodyAccess?: boolean;
+  readonly responseBodyLimit?: number;
+  readonly responseBodyMimeTypes?: readonly string[];
+}): string {
   const mimeTypes = (o.responseBodyMimeTypes ?? ['text/plain', 'text/html', 'text/xml']).join(' ');
-  const setvars = [
-    `setvar:tx.blocking_paranoia_level=${pl}`,
-    `setvar:tx.detection_paranoia_level=${dpl}`,
-    ...(o.inboundThreshold !== undefined ? [`setvar:tx.inbound_anomaly_score_threshold=${o.inboundThreshold}`] : []),
-    ...(o.outboundThreshold !== undefined ? [`setvar:tx.outbound_anomaly_score_threshold=${o.outboundThreshold}`] : []),
-  ];
   return [
     `SecRuleEngine ${o.mode}`,
     'SecRequestBodyAccess On',
     `SecRequestBodyLimit ${o.requestBodyLimit ?? 13107200}`,
     `SecRequestBodyNoFilesLimit ${o.requestBodyNoFilesLimit ?? 131072}`,
-    'SecRequestBodyLimitAction Reject',
+    `SecRequestBodyLimitAction ${o.requestBodyLimitAction ?? 'Reject'}`,
     'SecRequestBodyJsonDepthLimit 512',
     'SecArgumentsLimit 1000',
     `SecRule REQUEST_HEADERS:Content-Type "^(?:application(?:/soap\\+|/)|text/)xml" "id:200000,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=XML"`,
@@ -69,10 +75,41 @@ export function crsDirectives(o: CrsSetupOptions): string {
     `SecResponseBodyMimeType ${mimeTypes}`,
     `SecResponseBodyLimit ${o.responseBodyLimit ?? 524288}`,
     'SecResponseBodyLimitAction ProcessPartial',
-    `Include ${quote(crsSetupFile(o.crsDir))}`,
-    `SecAction "id:900000,phase:1,pass,t:none,nolog,${setvars.join(',')}"`,
+    '',
+  ].join('\n');
+}
+
+/** crs-setup and our settings for it (paranoia, thresholds), without the rules. */
+export function crsSetupDirectives(o: Pick<CrsSetupOptions, 'crsDir' | 'paranoia' | 'detectionParanoia' | 'inboundThreshold' | 'outboundThreshold'>): string {
+  const pl = Math.min(4, Math.max(1, Math.round(o.paranoia)));
+  const dpl = Math.min(4, Math.max(pl, Math.round(o.detectionParanoia ?? pl)));
+  const setvars = [
+    `setvar:tx.blocking_paranoia_level=${pl}`,
+    `setvar:tx.detection_paranoia_level=${dpl}`,
+    ...(o.inboundThreshold !== undefined ? [`setvar:tx.inbound_anomaly_score_threshold=${o.inboundThreshold}`] : []),
+    ...(o.outboundThreshold !== undefined ? [`setvar:tx.outbound_anomaly_score_threshold=${o.outboundThreshold}`] : []),
+  ];
+  return [`Include ${quote(crsSetupFile(o.crsDir))}`, `SecAction "id:900000,phase:1,pass,t:none,nolog,${setvars.join(',')}"`, ''].join('\n');
+}
+
+export function crsRulesDirective(crsDir: string): string {
+  return `Include ${quote(path.join(crsDir, 'rules', '*.conf'))}\n`;
+}
+
+/** The whole configuration text; Include paths are absolute, so the text can live anywhere. */
+export function crsDirectives(o: CrsSetupOptions): string {
+  return [
+    engineDirectives({
+      mode: o.mode,
+      ...(o.requestBodyLimit !== undefined ? { requestBodyLimit: o.requestBodyLimit } : {}),
+      ...(o.requestBodyNoFilesLimit !== undefined ? { requestBodyNoFilesLimit: o.requestBodyNoFilesLimit } : {}),
+      ...(o.responseBodyAccess !== undefined ? { responseBodyAccess: o.responseBodyAccess } : {}),
+      ...(o.responseBodyLimit !== undefined ? { responseBodyLimit: o.responseBodyLimit } : {}),
+      ...(o.responseBodyMimeTypes !== undefined ? { responseBodyMimeTypes: o.responseBodyMimeTypes } : {}),
+    }),
+    crsSetupDirectives(o),
     o.beforeRules ?? '',
-    `Include ${quote(path.join(o.crsDir, 'rules', '*.conf'))}`,
+    crsRulesDirective(o.crsDir),
     o.afterRules ?? '',
     '',
   ].join('\n');
