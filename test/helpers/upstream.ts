@@ -142,6 +142,15 @@ export function startUpstream(name = 'upstream', host = '127.0.0.1'): Promise<Up
         step();
         return;
       }
+      if (path === '/page') {
+        // A page with the text and headers the test asks for (for response inspection).
+        const text = url.searchParams.get('text') ?? '';
+        const headers: http.OutgoingHttpHeaders = { 'content-type': url.searchParams.get('type') ?? 'text/html; charset=utf-8' };
+        for (const [k, v] of url.searchParams) if (k.startsWith('h-')) headers[k.slice(2)] = v;
+        res.writeHead(200, headers);
+        res.end(text.repeat(Number(url.searchParams.get('repeat') ?? 1)));
+        return;
+      }
       if (path === '/hop-by-hop') {
         res.writeHead(200, {
           'content-type': 'application/json',
