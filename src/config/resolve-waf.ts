@@ -11,7 +11,7 @@ import { parseVariableList } from '../waf/seclang/variable-list.js';
 import type { ConfigPath } from './problems.js';
 import type { WafConfig, WafExclusionConfig } from './schema.js';
 import type { WafSettings, WafSource } from './settings.js';
-import { parseSize } from './units.js';
+import { parseDuration, parseSize } from './units.js';
 
 /** Ids of the rules generated for exclusions (ModSecurity leaves 9,000,000+ to local use here). */
 export const EXCLUSION_RULE_BASE = 9_100_000;
@@ -33,6 +33,8 @@ const OFF: WafSettings = Object.freeze({
   requestBodyLimit: 1024 * 1024,
   requestBodyOverLimit: 'reject',
   responseBody: { inspect: false, limit: 512 * 1024, types: DEFAULT_RESPONSE_TYPES },
+  inspectionBudgetMs: 200,
+  onBudgetExceeded: 'block',
   sources: [],
 });
 
@@ -160,7 +162,21 @@ export function resolveWaf(config: WafConfig | undefined, ctx: WafResolveContext
   if (config.rules !== undefined && config.rules.trim() !== '') {
     sources.push({ name: 'waf.rules', text: config.rules, baseDir: ctx.baseDir });
   }
-  const settings: WafSettings = { mode, crsDir, crsSource, paranoia, requestBodyLimit, requestBodyOverLimit, responseBody, sources };
+  const inspectionBudgetMs = parseDuration(config.inspectionBudget ?? 200);
+  if (inspectionBudgetMs < 1) ctx.report(['waf', 'inspectionBudget'], 'must be at least 1ms');
+  const onBudgetExceeded = config.onBudgetExceeded ?? 'block';
+  const settings: WafSettings = {
+    mode,
+    crsDir,
+    crsSource,
+    paranoia,
+    requestBodyLimit,
+    requestBodyOverLimit,
+    responseBody,
+    inspectionBudgetMs,
+    onBudgetExceeded,
+    sources,
+  };
   if (mode !== 'off') checkRules(settings, ctx);
   return settings;
 }

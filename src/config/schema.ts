@@ -344,6 +344,14 @@ const Waf = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    inspectionBudget: Type.Optional(
+      Duration('Time one request may spend in rules, all phases together (default 200ms); past it the rest is skipped.'),
+    ),
+    onBudgetExceeded: Type.Optional(
+      StringEnum(['block', 'allow'] as const, {
+        description: 'What happens to a request whose inspection ran out of time (default block: nothing passes uninspected).',
+      }),
+    ),
     rules: Type.Optional(Type.String({ description: 'Your own rules in SecLang (ModSecurity syntax), inline.' })),
     ruleFiles: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), { description: 'SecLang files (globs allowed), relative to this file.' }),

@@ -79,6 +79,8 @@ export interface WafSettings {
   readonly requestBodyLimit: number;
   readonly requestBodyOverLimit: 'reject' | 'inspect-partial';
   readonly responseBody: { readonly inspect: boolean; readonly limit: number; readonly types: readonly string[] };
+  readonly inspectionBudgetMs: number;
+  readonly onBudgetExceeded: 'block' | 'allow';
   /** The SecLang sources the engine loads, in order (Include paths are absolute). */
   readonly sources: readonly WafSource[];
 }

@@ -34,6 +34,8 @@ export class WafGuard implements Guard {
       remotePort: socket.remotePort ?? 0,
       serverAddr: socket.localAddress ?? '',
       serverPort: socket.localPort ?? 0,
+      budgetMs: this.settings.inspectionBudgetMs,
+      onBudgetExceeded: this.settings.onBudgetExceeded === 'block' ? 'deny' : 'pass',
     });
     ex.waf = tx;
     if (ex.route) tx.tx.set('PORTCULLIS_ROUTE', ex.route.name);

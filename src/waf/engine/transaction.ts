@@ -64,6 +64,14 @@ export interface TransactionOptions {
   readonly remotePort?: number;
   readonly serverAddr?: string;
   readonly serverPort?: number;
+  /**
+   * Inspection time this transaction may spend in rules, all phases together (ms). Past it the
+   * remaining rules are skipped and `budgetExceeded` is set; with `onBudgetExceeded: 'deny'`
+   * (and SecRuleEngine On) the transaction is interrupted, so no request gets through
+   * uninspected because it was made slow to inspect.
+   */
+  readonly budgetMs?: number;
+  readonly onBudgetExceeded?: 'deny' | 'pass';
 }
 
 type AllowType = 'none' | 'phase' | 'request' | 'all';
@@ -108,6 +116,11 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   private removedMsgs: string[] = [];
   private targetRemovals: TargetRemoval[] = [];
   private phasesDone = 0;
+  private readonly budgetMs: number;
+  private readonly budgetAction: 'deny' | 'pass';
+  /** Milliseconds spent evaluating rules so far. */
+  inspectionMs = 0;
+  budgetExceeded = false;
 
   /** OperatorRunContext: captures of the current operator call. */
   capturing = false;
@@ -132,6 +145,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.remotePort = options.remotePort ?? 0;
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
+    this.budgetMs = options.budgetMs ?? Infinity;
+    this.budgetAction = options.onBudgetExceeded ?? 'deny';
   }
 
   get engineMode(): EngineMode {
@@ -424,8 +439,16 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (this.allowType === 'all' && phase !== 5) return undefined;
     if (this.allowType === 'request' && phase <= 2) return undefined;
     this.allowType = 'none';
+    if (this.budgetExceeded) return this.interruption;
     const rules = this.ruleset.phases[phase]!;
+    const started = performance.now();
+    const deadline = started + (this.budgetMs - this.inspectionMs);
     for (let i = 0; i < rules.length; i++) {
+      // The clock is read every 8 rules: cheap, and a single rule is bounded on its own.
+      if ((i & 7) === 7 && performance.now() > deadline) {
+        this.exceedBudget(phase);
+        break;
+      }
       const rule = rules[i]!;
       if (this.skipMarker !== undefined) {
         if (rule.marker === this.skipMarker) this.skipMarker = undefined;
@@ -443,7 +466,16 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       this.currentRule = undefined;
       if (this.interruption) break;
     }
+    this.inspectionMs += performance.now() - started;
+    if (!this.budgetExceeded && this.inspectionMs > this.budgetMs) this.exceedBudget(phase);
     return this.interruption;
+  }
+
+  private exceedBudget(phase: number): void {
+    this.budgetExceeded = true;
+    if (this.budgetAction === 'deny' && this.mode === 'On' && !this.interruption && phase < 5) {
+      this.interruption = { ruleId: 0, action: 'deny', status: 403, phase, reason: 'inspection time budget exceeded' };
+    }
   }
 
   private isRemoved(rule: Rule): boolean {

@@ -22,6 +22,8 @@ export function compilePcre(pattern: string, options: PcreOptions = {}): RegExp 
     source = source.slice(m[0].length);
     if (m[1]!.includes('i')) flags += 'i';
   }
+  source = source.replace(/\\x\{([0-9a-fA-F]{2})\}/g, '\\x$1');
+  if (source.includes('(?i:') || source.includes('(?i)')) { source = source.replace(/\(\?i:/g, '(?:').replace(/\(\?i\)/g, ''); if (!flags.includes('i')) flags += 'i'; }
   if (options.caseless && !flags.includes('i')) flags += 'i';
   if (options.global) flags += 'g';
   try {
