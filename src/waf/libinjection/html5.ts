@@ -9,9 +9,9 @@
 // as a tag name, an attribute name, an attribute value or a comment.
 //
 // Deliberate differences from the standard, each to see what some browser (often old IE) saw:
-// - a back-quote opens a quoted attribute value, as old IE treated it;
+// - a back-quote may open a quoted attribute value, as old IE treated it (an option: the
+//   detector reads inputs with back-quotes both ways);
 // - NUL and vertical tab separate attributes like whitespace (IE), NUL starts a tag name;
-// - `<%` opens a comment that ends at `%>` (IE ≤ 9, old Safari);
 // - `<![CDATA[` ends at the first `>`: outside SVG/MathML a browser reads it as a bogus comment
 //   that ends there, and choosing the earlier end exposes the most markup to the detector.
 //
@@ -34,7 +34,7 @@ export const Token = {
   AttrName: 6,
   /** An attribute value, without its quotes. */
   AttrValue: 7,
-  /** The inside of `<!--…-->`, `<!…>`, `<?…>`, `</…>` (bogus) or `<%…%>`. */
+  /** The inside of `<!--…-->`, or of a bogus comment: `<!…>`, `<?…>`, `</…>`. */
   Comment: 8,
   /** What follows `<!DOCTYPE` up to `>`. */
   Doctype: 9,
@@ -72,16 +72,14 @@ const S_SELF_CLOSING = 11;
 const S_MARKUP_DECLARATION = 12;
 const S_COMMENT = 13;
 const S_BOGUS_COMMENT = 14;
-const S_PERCENT_COMMENT = 15;
-const S_DOCTYPE = 16;
-const S_CDATA = 17;
+const S_DOCTYPE = 15;
+const S_CDATA = 16;
 
 const GT = 0x3e;
 const SLASH = 0x2f;
 const EQUALS = 0x3d;
 const BANG = 0x21;
 const QUESTION = 0x3f;
-const PERCENT = 0x25;
 const DASH = 0x2d;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
@@ -114,6 +112,12 @@ export class Html5Tokenizer {
   private quote = '"';
   /** The tag name being read belongs to an end tag. */
   private closing = false;
+
+  /**
+   * Whether a back-quote opens a quoted attribute value (old IE) or is an ordinary character of
+   * an unquoted one (the standard). Set before reset.
+   */
+  backtickQuotes = true;
 
   reset(input: string, context: StartContext): void {
     this.s = input;
@@ -161,7 +165,6 @@ export class Html5Tokenizer {
         case S_MARKUP_DECLARATION: emitted = this.markupDeclaration(); break;
         case S_COMMENT: emitted = this.comment(); break;
         case S_BOGUS_COMMENT: emitted = this.untilGt(Token.Comment); break;
-        case S_PERCENT_COMMENT: emitted = this.percentComment(); break;
         case S_DOCTYPE: emitted = this.untilGt(Token.Doctype); break;
         case S_CDATA: emitted = this.cdata(); break;
         default: return false;
@@ -233,11 +236,9 @@ export class Html5Tokenizer {
       // `<?xml …>` and other processing instructions are bogus comments in HTML.
       this.pos++;
       this.state = S_BOGUS_COMMENT;
-    } else if (c === PERCENT) {
-      this.pos++;
-      this.state = S_PERCENT_COMMENT;
     } else {
-      // "a < b", "I <3 you": the `<` is text.
+      // "a < b", "I <3 you", "<%": the `<` is text. (Old IE read `<%…%>` as a comment; in
+      // today's browsers what follows is markup, and reading it so exposes more to the detector.)
       return this.emit(Token.Text, this.pos - 1, this.pos, S_DATA);
     }
     return false;
@@ -340,7 +341,7 @@ export class Html5Tokenizer {
       return false;
     }
     const c = this.at(this.pos);
-    if (c === DQUOTE || c === SQUOTE || c === BACKTICK) {
+    if (c === DQUOTE || c === SQUOTE || (c === BACKTICK && this.backtickQuotes)) {
       this.pos++;
       this.startQuoted(c === DQUOTE ? '"' : c === SQUOTE ? "'" : '`');
       return false;
@@ -456,24 +457,6 @@ export class Html5Tokenizer {
     }
     this.pos = gt + 1;
     return this.emit(type, start, gt, S_DATA);
-  }
-
-  /** Just after `<%`: ends at `%>`. */
-  private percentComment(): boolean {
-    const start = this.pos;
-    let from = start;
-    for (;;) {
-      const pc = this.s.indexOf('%', from);
-      if (pc < 0) {
-        this.pos = this.len;
-        return this.emit(Token.Comment, start, this.len, S_EOF);
-      }
-      if (this.at(pc + 1) === GT) {
-        this.pos = pc + 2;
-        return this.emit(Token.Comment, start, pc, S_DATA);
-      }
-      from = pc + 1;
-    }
   }
 
   /** Just after `<![CDATA[`: text up to the first `>` (see the header), without a final `]]`. */

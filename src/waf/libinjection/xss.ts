@@ -27,11 +27,13 @@ function isDangerousValue(kind: AttrKind, s: string, start: number, end: number)
 }
 
 /** One reading of the input from one starting context. */
-function scan(input: string, context: StartContext): boolean {
+function scan(input: string, context: StartContext, backtickQuotes = true): boolean {
   const t = tokenizer;
+  t.backtickQuotes = backtickQuotes;
   t.reset(input, context);
-  // The kind of the attribute whose value comes next; a value without a name before it (the
-  // first token of a value context) is judged by nothing, like any unlisted attribute.
+  // The kind of the attribute whose value comes next. A value without a name before it (the
+  // first token of a value context) is judged by nothing: a bare "javascript:…" is left to the
+  // CRS's own rules (941170), as libinjection leaves it.
   let pending: AttrKind = Attr.None;
   while (t.next()) {
     switch (t.type) {
@@ -81,17 +83,18 @@ function firstRunHasQuote(input: string): boolean {
 
 /** True when the byte string `input` would inject script-capable HTML somewhere in a page. */
 export function detectXss(input: string): boolean {
-  // As the first (nameless) value of a value context the input may be a whole href or src:
-  // "javascript:alert(1)" is XSS there. libinjection does not check this; it costs a few bytes.
-  if (isDangerousUrl(input, 0, input.length)) return true;
   // Tags, comments and doctypes need a '<'; dangerous attributes need a value, so an '='.
   const hasLt = input.indexOf('<') >= 0;
   if (!hasLt && input.indexOf('=') < 0) return false;
+  const hasBacktick = input.indexOf('`') >= 0;
   if (hasLt && scan(input, Start.Data)) return true;
+  // Old IE took a back-quote for a quote, today's browsers do not; `<x a=`><img onerror=…>`
+  // hides the img from the one reading and shows it to the other, so read it both ways.
+  if (hasLt && hasBacktick && scan(input, Start.Data, false)) return true;
   if (scan(input, Start.AttrName)) return true;
   if (firstRunHasQuote(input) && scan(input, Start.ValueUnquoted)) return true;
   // A quoted value that never closes is one harmless value: skip contexts whose quote is absent.
   if (input.indexOf("'") >= 0 && scan(input, Start.ValueSingle)) return true;
   if (input.indexOf('"') >= 0 && scan(input, Start.ValueDouble)) return true;
-  return input.indexOf('`') >= 0 && scan(input, Start.ValueBack);
+  return hasBacktick && scan(input, Start.ValueBack);
 }

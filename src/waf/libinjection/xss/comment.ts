@@ -14,6 +14,18 @@ function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
+function hasQuotingBacktick(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (s.charCodeAt(i) !== 0x60) continue;
+    const next = i + 1 < end ? s.charCodeAt(i + 1) : -1;
+    if (next === 0x3d || next === 0x3c) return true; // `= or `<
+    let p = i - 1;
+    while (p >= start && isSpace(s.charCodeAt(p))) p--;
+    if (p >= start && s.charCodeAt(p) === 0x3d) return true; // = `
+  }
+  return false;
+}
+
 /**
  * True when the comment-like token s[start, end) is dangerous:
  * - `<!--[if …]>` and `<![if …]>`: IE conditional comments, whose content IE parsed as markup;
@@ -21,12 +33,12 @@ function isSpace(c: number): boolean {
  *   namespaces (the plain `<?xml version=…?>` declaration is not flagged);
  * - `<?import …>`: IE HTML+TIME behaviours;
  * - `<!ENTITY …>`: entity definitions (expansion tricks, XXE);
- * - a back-quote anywhere: old IE ended attribute values, and so comments, on it.
+ * - a back-quote used as old IE used it, as an attribute quote (after `=`, or before `=` or
+ *   `<`): IE then read the comment's end, and the markup after it, differently. A back-quote
+ *   elsewhere (binary data, prose) is not flagged.
  */
 export function isDangerousComment(s: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    if (s.charCodeAt(i) === 0x60) return true;
-  }
+  if (hasQuotingBacktick(s, start, end)) return true;
   if (s.charCodeAt(start) === 0x5b) return startsWithFolded(s, start + 1, end, 'if'); // "["
   if (startsWithFolded(s, start, end, 'xml')) {
     // "<?xml" alone or followed by space is the XML declaration; anything else is another PI.

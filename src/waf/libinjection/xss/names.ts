@@ -152,10 +152,17 @@ export function isBlackTag(s: string, start: number, end: number): boolean {
   return local > start && local < end && TAGS.lookup(s, local, end) !== 0;
 }
 
+function isNameChar(c: number): boolean {
+  const l = c | 0x20;
+  return (l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x3a || c === 0x2e;
+}
+
 /**
  * An event handler attribute: "on" and at least three more letters (NULs ignored). Any such name,
  * not just the events some browser knows today: new events keep appearing, and "onbeforeanything"
- * in user input is a probe either way.
+ * in user input is a probe either way. After the letters may come bytes that are no part of a
+ * name (old Gecko ended the name there: `onload!#$%=…`), but not more name characters
+ * ("online-status", "on_click", "onload2" are not handlers).
  */
 export function isEventHandlerName(s: string, start: number, end: number): boolean {
   let seen = 0;
@@ -167,8 +174,8 @@ export function isEventHandlerName(s: string, start: number, end: number): boole
       if (lower !== 0x6f) return false; // o
     } else if (seen === 1) {
       if (lower !== 0x6e) return false; // n
-    } else if ((lower - 0x61) >>> 0 >= 26) {
-      return false;
+    } else if (c >= 0x80 || (lower - 0x61) >>> 0 >= 26) {
+      return seen >= 5 && !isNameChar(c);
     }
     seen++;
   }
