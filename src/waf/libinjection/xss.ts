@@ -28,9 +28,15 @@ function isDangerousValue(kind: AttrKind, s: string, start: number, end: number)
 
 /** One reading of the input from one starting context. */
 function scan(input: string, context: StartContext, backtickQuotes = true): boolean {
+  tokenizer.backtickQuotes = backtickQuotes;
+  tokenizer.reset(input, context);
+  const found = findDanger(input);
+  tokenizer.reset('', Start.Data); // hold no reference to a large input between calls
+  return found;
+}
+
+function findDanger(input: string): boolean {
   const t = tokenizer;
-  t.backtickQuotes = backtickQuotes;
-  t.reset(input, context);
   // The kind of the attribute whose value comes next. A value without a name before it (the
   // first token of a value context) is judged by nothing: a bare "javascript:…" is left to the
   // CRS's own rules (941170), as libinjection leaves it.
