@@ -4,8 +4,9 @@
 // when any of those readings yields a dangerous tag, attribute, URL, style, comment or doctype
 // (lists and reasons in ./xss/). Inputs are byte strings (see ../README.md).
 //
-// Cost: each reading is one linear pass with no allocations; readings that cannot differ from
-// an earlier one, or cannot reach anything dangerous, are skipped (see detectXss).
+// Cost: each reading is one linear pass that allocates nothing (but a normalised copy of a style
+// value, see ./xss/style.ts); readings that cannot differ from an earlier one, or cannot reach
+// anything dangerous, are skipped (see detectXss).
 import { Html5Tokenizer, Start, Token, type StartContext } from './html5.js';
 import { isDangerousComment } from './xss/comment.js';
 import { Attr, type AttrKind, attrKind, isBlackTag } from './xss/names.js';
