@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getOperatorFactory } from '../operators/registry.js';
+import '../engine/builtin-operators.js';
 import type { OperatorCompileContext } from '../operators/operator.js';
 import { compilePcre } from '../regex/pcre.js';
 import { getVariable } from '../variables/index.js';

@@ -1,0 +1,5 @@
+// Operators that live outside the operators/ folder's own registry file: the libinjection ones.
+import { registerOperator } from '../operators/registry.js';
+import { detectXssOperator } from '../operators/detect-xss.js';
+
+registerOperator(detectXssOperator);
