@@ -3,9 +3,11 @@
 // - "&#xHH" / "&#XHH": hex, at most two significant digits ("&#x4142;" gives 'A' then "42;").
 // - "&#DDD": decimal, at most three significant digits, the value truncated to a byte
 //   ("&#999;" gives 0xE7, "&#1234;" gives '{' then "4;").
-// - Leading zeros do not count towards those limits: "&#0000123;" is '{'. (v3.0.13 read the
-//   zeros as the digits, which CRS test 944150-23 showed to be an evasion; v3.0.14 fixed it and
-//   its test suite expects "&#000...000123;" to decode, as does the CRS. We follow the fix.)
+// - Leading zeros do not count towards those limits: "&#0000123;" is '{'. v3.0.13 took the
+//   zeros as the digits ("&#0000123;" gave NUL then "0123;"), an evasion found through CRS test
+//   944150-23 (ModSecurity issue #3340) and fixed in v3.0.14, whose test suite, like the CRS,
+//   expects "&#000...000123;" to decode. The fixed code is not in our reference mirror; skipping
+//   the zeros before applying the digit limits is our reading of it and meets both suites.
 // - Named: only quot, amp, lt, gt, nbsp (0xA0), case-insensitive. ModSecurity v3 compares just
 //   the start of the name, then consumes the whole alphanumeric run: "&ltfoo;" is '<'.
 // - Anything else (an unknown name, "&#" without digits, a lone '&') is kept as it is.
