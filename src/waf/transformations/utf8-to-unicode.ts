@@ -12,7 +12,8 @@ import { hexDigitCode } from './byte-classes.js';
 import { bytesToString, expandableLength, outputBuffer } from './output-buffer.js';
 import type { Transformation } from './transformation.js';
 
-// The most bytes one input byte can turn into: C0 80 gives "%u0000" plus C0, 7 bytes for 2.
+// Output bytes per input byte, rounded up: the worst is an overlong pair (C0 80 gives "%u0000"
+// and C0 again, 7 bytes for 2).
 const MAX_EXPANSION = 4;
 const HIGH_BYTE = /[\x80-\xff]/;
 
