@@ -1,0 +1,9 @@
+// t:removeNulls: drops every NUL byte.
+import type { Transformation } from './transformation.js';
+
+export const removeNulls: Transformation = {
+  name: 'removeNulls',
+  transform(value: string): string {
+    return value.indexOf('\0') === -1 ? value : value.replaceAll('\0', '');
+  },
+};

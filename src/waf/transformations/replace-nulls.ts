@@ -1,0 +1,9 @@
+// t:replaceNulls: every NUL byte becomes a space.
+import type { Transformation } from './transformation.js';
+
+export const replaceNulls: Transformation = {
+  name: 'replaceNulls',
+  transform(value: string): string {
+    return value.indexOf('\0') === -1 ? value : value.replaceAll('\0', ' ');
+  },
+};
