@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { INSTALL_MARKER, crsVersion, hasRulesConf } from './locate.js';
+import { INSTALL_MARKER, SUPPORTED_CRS_MAJOR, crsVersion, hasRulesConf } from './locate.js';
 
 const gunzip = promisify(zlib.gunzip);
 
@@ -75,6 +75,7 @@ const HEX64_RE = /^[0-9a-f]{64}$/;
 export function normalizeVersion(version: string): string {
   const v = version.trim().replace(/^v/, '');
   if (!VERSION_RE.test(v)) throw new CrsInstallError(`"${version}" is not a CRS version (expected x.y.z, e.g. 4.9.0)`);
+  if (Number(v.split('.')[0]) !== SUPPORTED_CRS_MAJOR) throw new CrsInstallError(`Portcullis runs OWASP CRS v${SUPPORTED_CRS_MAJOR}; ${v} is not one`);
   return v;
 }
 
@@ -256,7 +257,12 @@ function tarNumber(buf: Buffer, start: number, len: number, what: string): numbe
 }
 
 function checksumOk(header: Buffer): boolean {
-  const stored = tarNumber(header, 148, 8, 'checksum');
+  let stored: number;
+  try {
+    stored = tarNumber(header, 148, 8, 'checksum');
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {
