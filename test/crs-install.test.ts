@@ -344,6 +344,10 @@ describe('installCrs', () => {
     const noRules = gz(makeTar([{ name: 'x-1/', type: '5' }, { name: 'x-1/README', data: 'hi' }]));
     await rejectsWith(installCrs({ version: '4.9.9', dataDir, url: serve(noRules), sha256: sha(noRules) }), /no rules\/\*\.conf/);
     assert.equal(fs.existsSync(path.join(dataDir, 'crs', '4.9.9')), false);
+    const retop = (n: string) => n.replace(/^coreruleset-3\.3\.4/, 'coreruleset-4.9.9');
+    const v3 = gz(makeTar(crsEntries('3.3.4').map((e) => ({ ...e, name: retop(e.name), ...(e.linkname ? { linkname: retop(e.linkname) } : {}) }))));
+    await rejectsWith(installCrs({ version: '4.9.9', dataDir, url: serve(v3), sha256: sha(v3) }), /holds OWASP CRS 3\.3\.4, not a CRS v4 release/);
+    assert.equal(fs.existsSync(path.join(dataDir, 'crs', '4.9.9')), false);
     assert.deepEqual(leftovers(dataDir), []);
   });
 

@@ -124,6 +124,16 @@ interface DownloadOptions {
   readonly timeoutMs: number;
 }
 
+/** An HTTP error status, kept so a missing checksum file can be told from a failing one. */
+class HttpError extends CrsInstallError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** GETs `url` (redirects followed) into memory, within the size and time bounds. */
 async function download(url: string, what: string, o: DownloadOptions): Promise<Buffer> {
   const signal = AbortSignal.timeout(o.timeoutMs);
@@ -168,14 +178,6 @@ async function download(url: string, what: string, o: DownloadOptions): Promise<
   return Buffer.concat(chunks, total);
 }
 
-class HttpError extends CrsInstallError {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${n} bytes`;
@@ -188,12 +190,15 @@ function isLoopback(u: URL): boolean {
 
 /** The expected hash from the checksum file published next to the archive. */
 async function publishedSha256(url: string, version: string, o: DownloadOptions, log: (l: string) => void): Promise<string> {
-  const sumsUrl = `${url}.sha256`;
+  const u = new URL(url);
+  const fileName = decodeURIComponent(u.pathname.replace(/^.*\//, ''));
+  u.pathname += '.sha256';
+  u.hash = '';
+  const sumsUrl = u.href;
   const howTo =
     `Check the archive yourself (the CRS signs its releases: gpg --verify coreruleset-${version}.tar.gz.asc ` +
-    `v${version}.tar.gz, see https://coreruleset.org/docs/) and pass its hash: ` +
-    `portcullis crs install ${version} --sha256 <hex of sha256sum v${version}.tar.gz>`;
-  const u = new URL(sumsUrl);
+    `${fileName}, see https://coreruleset.org/docs/) and pass its hash: ` +
+    `portcullis crs install ${version} --sha256 <the hex of sha256sum ${fileName}>`;
   if (u.protocol !== 'https:' && !isLoopback(u)) {
     throw new CrsInstallError(`refusing to install unverified: a checksum fetched over ${u.protocol.replace(':', '')} proves nothing. ${howTo}`);
   }
@@ -208,7 +213,6 @@ async function publishedSha256(url: string, version: string, o: DownloadOptions,
     const msg = err instanceof Error ? err.message : String(err);
     throw new CrsInstallError(`refusing to install unverified: ${msg}. ${howTo}`);
   }
-  const fileName = decodeURIComponent(new URL(url).pathname.replace(/^.*\//, ''));
   const hex = parseChecksumFile(text, fileName);
   if (hex === undefined) throw new CrsInstallError(`refusing to install unverified: ${sumsUrl} has no SHA-256 for ${fileName}. ${howTo}`);
   return hex;
@@ -644,6 +648,9 @@ export async function installCrs(options: InstallCrsOptions): Promise<InstalledC
     await extractTarGz(archive, staging);
     if (!hasRulesConf(staging)) throw new CrsInstallError(`bad archive: ${url} has no rules/*.conf; is it an OWASP CRS release?`);
     const found = crsVersion(staging);
+    if (found !== undefined && Number(found.split('.')[0]) !== SUPPORTED_CRS_MAJOR) {
+      throw new CrsInstallError(`bad archive: ${url} holds OWASP CRS ${found}, not a CRS v${SUPPORTED_CRS_MAJOR} release`);
+    }
     if (found !== undefined && found !== version) log(`warning: the archive says it is OWASP CRS ${found}, installing it as ${version}`);
     const marker: Marker = { version, sha256: actual, url, installedAt: new Date().toISOString() };
     const markerFile = path.join(staging, INSTALL_MARKER);
