@@ -5,6 +5,7 @@ import { loadConfig, type QuickFlags } from '../config/load.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import { jsonSchemaDocument } from '../config/schema.js';
 import { runPrimary } from '../runtime/primary.js';
+import { runCrsInstall, runCrsStatus } from './crs-install.js';
 import { runDemo } from './demo.js';
 
 function packageVersion(): string {
@@ -96,6 +97,29 @@ export async function main(argv: readonly string[]): Promise<number> {
       const text = `${JSON.stringify(jsonSchemaDocument(), null, 2)}\n`;
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);
+    });
+
+  const crs = program.command('crs').description('the OWASP Core Rule Set the WAF runs');
+  crs
+    .command('install <version>')
+    .description('download an official CRS v4 release, check its SHA-256, and install it where `waf.crs: auto` finds it')
+    .option('--sha256 <hex>', 'the archive\'s expected SHA-256 (else a <url>.sha256 file next to it is required)')
+    .option('--url <url>', 'where to download the archive from (default: the release on github.com/coreruleset)')
+    .option('--data <dir>', 'the gateway\'s data directory (default ./data)', './data')
+    .action(async (version: string, o: { sha256?: string; url?: string; data: string }) => {
+      exitCode = await runCrsInstall({
+        version,
+        dataDir: o.data,
+        ...(o.url !== undefined ? { url: o.url } : {}),
+        ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {}),
+      });
+    });
+  crs
+    .command('status')
+    .description('show where `waf.crs: auto` looks and which CRS it would use')
+    .option('--data <dir>', 'the gateway\'s data directory (default ./data)', './data')
+    .action((o: { data: string }) => {
+      exitCode = runCrsStatus({ dataDir: o.data });
     });
 
   program
