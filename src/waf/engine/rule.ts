@@ -7,6 +7,7 @@ import type { VariableRef } from '../seclang/variable-list.js';
 import type { VariableDef } from '../variables/variable.js';
 import type { Macro } from './macro.js';
 import type { Transaction } from './transaction.js';
+import type { ChainNode } from './transform-chain.js';
 
 /** One target of a rule, compiled against the variable registry. */
 export interface Target {
@@ -48,6 +49,8 @@ export class Rule {
   transformations: readonly Transformation[] = [];
   /** A key for the effective chain, shared by rules with the same chain (transformation cache). */
   transformationKey = '';
+  /** The effective chain's node in the rule set's chain tree (see transform-chain.ts). */
+  chainNode: ChainNode | undefined = undefined;
 
   msg: Macro | undefined = undefined;
   logdata: Macro | undefined = undefined;

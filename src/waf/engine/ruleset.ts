@@ -4,6 +4,7 @@
 import { PASS_DEFAULTS, type DefaultActions, type Rule } from './rule.js';
 import type { EngineSettings } from './settings.js';
 import type { PersistentStore } from './persistence.js';
+import { ChainTree } from './transform-chain.js';
 
 export const PHASES = [1, 2, 3, 4, 5] as const;
 
@@ -14,6 +15,8 @@ export class RuleSet {
   readonly defaults: DefaultActions[] = [PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS];
   /** For each phase, marker name → index of the marker in phases[p]. */
   readonly markerIndex: Array<Map<string, number>> = Array.from({ length: 6 }, () => new Map<string, number>());
+  /** Every rule's transformation chain, sharing prefixes. */
+  readonly chains = new ChainTree();
   /** Files the rules came from (for messages and reloads). */
   readonly files: string[] = [];
 

@@ -17,6 +17,7 @@ import { parseVariableList, type VariableRef } from '../seclang/variable-list.js
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
+import { ChainCache } from './transform-chain.js';
 import { PersistentCollection } from './persistence.js';
 import type { Rule, Target } from './rule.js';
 import type { RuleSet } from './ruleset.js';
@@ -128,6 +129,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   private readonly macros = new MacroCache(128);
   /** Matched variables of the chain being evaluated. */
   private chainMatches: MatchedVariable[] = [];
+  /** Transformation results of this transaction, shared by rules with the same chain steps. */
+  private readonly transformed: ChainCache;
 
   constructor(
     readonly ruleset: RuleSet,
@@ -145,6 +148,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.remotePort = options.remotePort ?? 0;
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
+    this.transformed = new ChainCache(ruleset.chains.nodes.length);
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';
   }
@@ -615,9 +619,10 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       }
       return any;
     }
+    const node = rule.chainNode;
     let current = value;
-    const ts = rule.transformations;
-    for (let i = 0; i < ts.length; i++) current = ts[i]!.transform(current);
+    if (node) current = this.transformed.apply(node, value);
+    else for (const t of rule.transformations) current = t.transform(current);
     return this.tryOnce(rule, op, name, current);
   }
 

@@ -516,7 +516,10 @@ class RuleSetBuilder {
         continue;
       }
       if (removed(entry)) continue;
-      for (let r: Rule | undefined = entry; r; r = r.chainChild) finishTransformations(r, set.defaults[r.phase]!);
+      for (let r: Rule | undefined = entry; r; r = r.chainChild) {
+        finishTransformations(r, set.defaults[r.phase]!);
+        r.chainNode = set.chains.nodeFor(r.transformations);
+      }
       set.phases[entry.phase]!.push(entry);
       set.byId.set(entry.id, entry);
     }
