@@ -67,8 +67,7 @@ export class MultipartPart {
   invalidQuoting = 0;
   /** Completed header lines, as MULTIPART_PART_HEADERS will show them. */
   readonly headerLines: string[] = [];
-  /** Text parts: the data pieces, joined when the part ends. */
-  readonly valueParts: string[] = [];
+  /** Text parts: the value (pieces appended as they come; V8 joins them lazily). */
   value = '';
   /** File parts: bytes of content. */
   size = 0;
@@ -76,20 +75,24 @@ export class MultipartPart {
   counted = false;
   /** The CRLF or LF that ended the previous data line (it may belong to the next boundary). */
   reserve = 0;
-  private readonly headers = new Map<string, PartHeader>();
+  /** By lower-cased name; created with the first header. */
+  private headers: Map<string, PartHeader> | null = null;
   private lastHeaderLine = '';
   private lastHeaderName = '';
   private memo: DispositionMemo | null = null;
 
   /** The part's Content-Type header value, or "". */
   contentType(): string {
-    return this.headers.get('content-type')?.value ?? '';
+    return this.headers?.get('content-type')?.value ?? '';
   }
 
-  /** A header line: body[start, end) ends with '\n' and is shorter than MULTIPART_BUF_SIZE. */
-  processHeaderLine(ctx: MultipartContext, body: string, start: number, end: number): void {
+  /**
+   * A header line: body[start, end) ends with '\n' and is shorter than MULTIPART_BUF_SIZE;
+   * `hasNul` tells whether it contains a NUL byte (the caller knows already).
+   */
+  processHeaderLine(ctx: MultipartContext, body: string, start: number, end: number, hasNul: boolean): void {
     const line = body.slice(start, end);
-    if (line.includes('\0')) {
+    if (hasNul) {
       ctx.error = 'Multipart: Nul byte in part headers.';
       return;
     }
@@ -117,7 +120,7 @@ export class MultipartPart {
   /** The blank line after the headers: Content-Disposition decides the part's name and type. */
   private endHeaders(ctx: MultipartContext): void {
     this.flushHeaderLine();
-    const disposition = this.headers.get('content-disposition');
+    const disposition = this.headers?.get('content-disposition');
     if (disposition === undefined) {
       ctx.error = 'Multipart: Part missing Content-Disposition header.';
       return;
@@ -170,7 +173,7 @@ export class MultipartPart {
     ctx.flags.headerFolding = 1;
     // RFC 2557 allows only SP and HTAB; PHP takes any whitespace, so v3 accepts it with a flag.
     if (!isFoldingBlank(line.charCodeAt(0))) ctx.flags.invalidHeaderFolding = 1;
-    const header = this.lastHeaderName.length > 0 ? this.headers.get(this.lastHeaderName.toLowerCase()) : undefined;
+    const header = this.lastHeaderName.length > 0 ? this.headers?.get(this.lastHeaderName.toLowerCase()) : undefined;
     if (header === undefined) {
       ctx.error = 'Multipart: Invalid part header (folding error).';
       return;
@@ -211,6 +214,7 @@ export class MultipartPart {
     let v = colon + 1;
     while (line.charCodeAt(v) === 0x20 || line.charCodeAt(v) === 0x09) v++;
     const key = name.toLowerCase();
+    this.headers ??= new Map<string, PartHeader>();
     if (this.headers.has(key)) {
       // v3 drops a repeated header silently: no error, and the line is not recorded. We record
       // the line (MULTIPART_PART_HEADERS), so that a second Content-Type or a
@@ -240,14 +244,8 @@ export class MultipartPart {
       // v3 quirk (process_part_data assigns the held-back bytes and then overwrites them): the
       // line breaks between the lines of a text field are lost, "2\r\n2.1" arrives as "22.1".
       // v3's own regression test (request-body-parser-multipart-crlf.json) expects exactly this.
-      this.valueParts.push(body.slice(start, dataEnd));
+      this.value += body.slice(start, dataEnd);
     }
     this.reserve = reserved;
-  }
-
-  /** The part is over: builds the value of a text part. */
-  finish(): void {
-    if (!this.isFile) this.value = this.valueParts.join('');
-    this.valueParts.length = 0;
   }
 }

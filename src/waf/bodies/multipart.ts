@@ -70,7 +70,11 @@ class MultipartParser implements MultipartContext {
   /** v3's m_flag_crlf_line (reported only through MULTIPART_CRLF_LF_LINES). */
   crlfLine = 0;
   private readonly boundarySearch: SubstringSearch;
-  private readonly parts: MultipartPart[] = [];
+  // What the finished parts give; reported only if the body turns out complete (v3 adds them in
+  // multipart_complete). Kept instead of the parts themselves, so a part dies young.
+  private readonly args: Array<[string, string]> = [];
+  private readonly files: FilePart[] = [];
+  private argsExceeded = false;
   readonly partHeaders: Array<[string, string]> = [];
   private partHeadersBudget: number;
   private current: MultipartPart | null = null;
@@ -95,7 +99,7 @@ class MultipartParser implements MultipartContext {
     private readonly limits: BodyLimits,
   ) {
     this.boundarySearch = new SubstringSearch('--' + boundary);
-    this.dispositionBudget = 8 * body.length + 65536;
+    this.dispositionBudget = 2 * body.length + 65536;
     this.partHeadersBudget = 2 * body.length + 65536;
   }
 
@@ -172,7 +176,7 @@ class MultipartParser implements MultipartContext {
         this.stop(`Multipart: Part header line over ${MULTIPART_BUF_SIZE} bytes long`);
         return;
       }
-      part.processHeaderLine(this, body, start, end);
+      part.processHeaderLine(this, body, start, end, cEnd < end);
     } else {
       if (part.isFile) this.countFile(part);
       part.processData(body, start, end);
@@ -242,9 +246,10 @@ class MultipartParser implements MultipartContext {
     const part = this.current;
     if (part !== null) {
       for (const line of part.headerLines) this.recordPartHeader(part.name, line);
-      part.finish();
-      if (part.name.length > 0) this.parts.push(part);
-      else this.flags.invalidPart = 1;
+      if (part.name.length === 0) this.flags.invalidPart = 1;
+      else if (part.isFile) this.files.push({ field: part.name, filename: part.filename, size: part.size, contentType: part.contentType() });
+      else if (this.args.length < this.limits.maxArgs) this.args.push([part.name, part.value]);
+      else this.argsExceeded = true;
       this.current = null;
     }
     if (!isFinal) this.current = new MultipartPart();
@@ -319,21 +324,9 @@ class MultipartParser implements MultipartContext {
 
   result(reported: boolean): ParsedBody {
     deriveFlags(this.flags, this.flagError, this.crlfLine !== 0);
-    const args: Array<[string, string]> = [];
-    const files: FilePart[] = [];
-    let exceeded = false;
-    if (reported) {
-      for (const part of this.parts) {
-        if (part.isFile) {
-          files.push({ field: part.name, filename: part.filename, size: part.size, contentType: part.contentType() });
-        } else if (args.length < this.limits.maxArgs) {
-          args.push([part.name, part.value]);
-        } else {
-          exceeded = true;
-        }
-      }
-    }
-    if (exceeded && this.error.length === 0) this.error = argumentsLimitMessage(this.limits.maxArgs);
+    const args = reported ? this.args : [];
+    const files = reported ? this.files : [];
+    if (reported && this.argsExceeded && this.error.length === 0) this.error = argumentsLimitMessage(this.limits.maxArgs);
     const error = this.error.length > 0 ? 'Multipart parsing error: ' + this.error : undefined;
     return error === undefined
       ? { args, files, partHeaders: this.partHeaders, multipart: this.flags }

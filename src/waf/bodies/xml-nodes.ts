@@ -16,12 +16,21 @@ export const enum XmlKind {
   ProcessingInstruction,
 }
 
+// Shared empty lists: most nodes have no attributes and many no children, and a 1 MB document
+// can hold a quarter of a million nodes.
 const NO_ATTRIBUTES: readonly XmlAttributeNode[] = Object.freeze([]);
+const NO_CHILDREN: readonly XmlChildNode[] = Object.freeze([]);
+
+/** Appends a child, replacing the shared empty list on the first one. */
+export function addChild(parent: XmlElementNode | XmlDocumentNode, child: XmlChildNode): void {
+  if (parent.children === NO_CHILDREN) parent.children = [child];
+  else (parent.children as XmlChildNode[]).push(child);
+}
 
 export class XmlDocumentNode {
   readonly kind = XmlKind.Document;
   readonly parent = null;
-  readonly children: XmlChildNode[] = [];
+  children: readonly XmlChildNode[] = NO_CHILDREN;
   readonly attributes = NO_ATTRIBUTES;
   readonly name = '';
   readonly order = 0;
@@ -33,7 +42,7 @@ export class XmlDocumentNode {
 
 export class XmlElementNode {
   readonly kind = XmlKind.Element;
-  readonly children: XmlChildNode[] = [];
+  children: readonly XmlChildNode[] = NO_CHILDREN;
   attributes: readonly XmlAttributeNode[] = NO_ATTRIBUTES;
   end = 0;
   textEnd = 0;
@@ -49,7 +58,7 @@ export class XmlElementNode {
 
 export class XmlAttributeNode {
   readonly kind = XmlKind.Attribute;
-  readonly children: readonly XmlChildNode[] = [];
+  readonly children = NO_CHILDREN;
   readonly attributes = NO_ATTRIBUTES;
   readonly index = -1;
   readonly end = -1;
@@ -65,7 +74,7 @@ export class XmlAttributeNode {
 /** A text node or a CDATA section (XPath's text() selects both). */
 export class XmlTextNode {
   readonly kind = XmlKind.Text;
-  readonly children: readonly XmlChildNode[] = [];
+  readonly children = NO_CHILDREN;
   readonly attributes = NO_ATTRIBUTES;
   readonly name = '';
   end: number;
@@ -83,7 +92,7 @@ export class XmlTextNode {
 
 /** A comment or a processing instruction; `name` is the PI target ("" for comments). */
 export class XmlMarkupNode {
-  readonly children: readonly XmlChildNode[] = [];
+  readonly children = NO_CHILDREN;
   readonly attributes = NO_ATTRIBUTES;
   readonly end: number;
   constructor(

@@ -12,6 +12,7 @@
 // Input is UTF-8 bytes (xml-encoding.ts) with line ends already normalised to "\n".
 
 import {
+  addChild,
   XmlAttributeNode,
   XmlDocumentNode,
   XmlElementNode,
@@ -172,7 +173,7 @@ class XmlParser {
       if (parent === undefined) return; // cannot happen: text is only read inside the root
       node = new XmlTextNode(parent, this.order++, this.nodes.length, this.textLength);
       this.nodes.push(node);
-      parent.children.push(node);
+      addChild(parent, node);
       this.currentText = node;
     }
     this.textParts.push(s);
@@ -208,7 +209,7 @@ class XmlParser {
     const parent = this.parent();
     const element = new XmlElementNode(name, parent, this.order++, this.nodes.length, this.textLength);
     this.nodes.push(element);
-    parent.children.push(element);
+    addChild(parent, element);
     this.currentText = null;
     const empty = this.attributes(element);
     if (empty) this.closeElement(element);
@@ -217,9 +218,10 @@ class XmlParser {
 
   /** Reads the attributes up to '>' or '/>'; returns whether the element is empty. */
   private attributes(element: XmlElementNode): boolean {
-    const attributes: XmlAttributeNode[] = [];
-    const names: string[] = [];
+    let attributes: XmlAttributeNode[] | null = null;
+    let namespaces: string[] | null = null; // xmlns names, which are not attribute nodes
     let seen: Set<string> | null = null;
+    let count = 0;
     for (;;) {
       const spaced = this.skipSpaces();
       const c = this.code();
@@ -229,7 +231,7 @@ class XmlParser {
       }
       if (c === SLASH && this.code(1) === GT) {
         this.pos += 2;
-        if (attributes.length > 0) element.attributes = attributes;
+        if (attributes !== null) element.attributes = attributes;
         return true;
       }
       if (this.pos >= this.len) this.fail(`Couldn't find end of Start Tag ${element.name}`);
@@ -242,15 +244,22 @@ class XmlParser {
       this.skipSpaces();
       const value = this.attributeValue();
       // Duplicate names: a linear scan while there are few, a set after that.
-      if (seen === null && names.length >= 16) seen = new Set(names);
-      const duplicate = seen !== null ? seen.has(name) : names.includes(name);
+      if (seen === null && count >= 16) seen = new Set([...(attributes ?? []).map((a) => a.name), ...(namespaces ?? [])]);
+      const duplicate =
+        seen !== null ? seen.has(name) : (attributes?.some((a) => a.name === name) ?? false) || (namespaces?.includes(name) ?? false);
       if (duplicate) this.fail(`Attribute ${name} redefined`);
       seen?.add(name);
-      names.push(name);
+      count++;
       // Namespace declarations are not attributes for libxml2 (so not for XML://@* either).
-      if (name !== 'xmlns' && !name.startsWith('xmlns:')) attributes.push(new XmlAttributeNode(name, value, element, this.order++));
+      if (name === 'xmlns' || name.startsWith('xmlns:')) {
+        namespaces ??= [];
+        namespaces.push(name);
+      } else {
+        attributes ??= [];
+        attributes.push(new XmlAttributeNode(name, value, element, this.order++));
+      }
     }
-    if (attributes.length > 0) element.attributes = attributes;
+    if (attributes !== null) element.attributes = attributes;
     return false;
   }
 
@@ -344,7 +353,7 @@ class XmlParser {
     const parent = this.parent();
     const node = new XmlMarkupNode(kind, name, value, parent, this.order++, this.nodes.length);
     this.nodes.push(node);
-    parent.children.push(node);
+    addChild(parent, node);
     this.currentText = null;
   }
 

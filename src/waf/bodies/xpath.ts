@@ -3,7 +3,8 @@
 // Supported: absolute and relative location paths; "/" and "//" between steps; abbreviated steps
 // "." and ".."; axes child (default), attribute ("@"), descendant, descendant-or-self, self,
 // parent; node tests QName, "*", "prefix:*", node(), text(), comment(), processing-instruction();
-// predicates [n], [last()], [@name], [@*], [@name='v'] / [@name="v"] (several in a row).
+// predicates [n], [last()], [@name], [@*], [@name='v'], [name], [text()], [name='v'],
+// [text()='v'], [local-name()='v'], [name()='v'] (either quote; several in a row).
 // Names are compared as written, prefix included: we do not resolve namespaces (libxml2 would
 // need an xmlns action to register a prefix, and would not match an unprefixed test against an
 // element in a default namespace). Anything else throws an Error naming what is unsupported.
@@ -11,7 +12,7 @@
 // Evaluation is linear in the document for every supported form: "//" walks each subtree once
 // (nested context nodes are skipped), and results are put in document order by `order`.
 
-import { XmlKind, type XmlNode, type XmlTree } from './xml-nodes.js';
+import { nodeContent, XmlKind, type XmlNode, type XmlTree } from './xml-nodes.js';
 
 const enum Axis {
   Child,
@@ -42,7 +43,10 @@ type Predicate =
   | { readonly kind: 'position'; readonly n: number }
   | { readonly kind: 'last' }
   | { readonly kind: 'has-attribute'; readonly test: NodeTest }
-  | { readonly kind: 'attribute-equals'; readonly test: NodeTest; readonly value: string };
+  | { readonly kind: 'attribute-equals'; readonly test: NodeTest; readonly value: string }
+  | { readonly kind: 'has-child'; readonly test: NodeTest }
+  | { readonly kind: 'child-equals'; readonly test: NodeTest; readonly value: string }
+  | { readonly kind: 'name-equals'; readonly local: boolean; readonly value: string };
 
 interface Step {
   readonly axis: Axis;
@@ -247,20 +251,39 @@ class PathParser {
       this.i += 3;
       return { kind: 'last' };
     }
+    if (t?.t === 'name' && (t.v === 'local-name' || t.v === 'name') && this.isOp('(', 1) && this.isOp(')', 2)) {
+      this.i += 3;
+      return { kind: 'name-equals', local: t.v === 'local-name', value: this.equalsLiteral(true) ?? '' };
+    }
     if (this.isOp('@')) {
       this.i++;
       const test = this.nodeTest();
       if (test.kind !== TestKind.Name && test.kind !== TestKind.AnyName && test.kind !== TestKind.Prefix) {
         unsupported(this.expr, 'a node-type test on the attribute axis in a predicate');
       }
-      if (!this.isOp('=')) return { kind: 'has-attribute', test };
-      this.i++;
-      const v = this.peek();
-      if (v?.t !== 'literal') unsupported(this.expr, 'a comparison with something other than a string literal');
-      this.i++;
-      return { kind: 'attribute-equals', test, value: v.v };
+      const value = this.equalsLiteral(false);
+      return value === null ? { kind: 'has-attribute', test } : { kind: 'attribute-equals', test, value };
+    }
+    if (t?.t === 'name' || this.isOp('*')) {
+      const test = this.nodeTest();
+      if (test.kind === TestKind.Comment || test.kind === TestKind.Pi) unsupported(this.expr, 'this predicate');
+      const value = this.equalsLiteral(false);
+      return value === null ? { kind: 'has-child', test } : { kind: 'child-equals', test, value };
     }
     return unsupported(this.expr, 'this predicate');
+  }
+
+  /** "= 'literal'" if it follows (required when `required`); null when absent. */
+  private equalsLiteral(required: boolean): string | null {
+    if (!this.isOp('=')) {
+      if (required) unsupported(this.expr, 'expected "=" and a string literal');
+      return null;
+    }
+    this.i++;
+    const v = this.peek();
+    if (v?.t !== 'literal') unsupported(this.expr, 'a comparison with something other than a string literal');
+    this.i++;
+    return v.v;
   }
 }
 
@@ -307,7 +330,23 @@ function attributeMatches(node: XmlNode, test: NodeTest, value: string | null): 
   return false;
 }
 
-function applyPredicates(candidates: XmlNode[], predicates: readonly Predicate[]): XmlNode[] {
+/** Whether a child of `node` passes `test` (and, unless null, has string value `value`). */
+function childMatches(tree: XmlTree, node: XmlNode, test: NodeTest, value: string | null): boolean {
+  for (const child of node.children) {
+    if (matches(child, test, Axis.Child) && (value === null || nodeContent(child, tree.text) === value)) return true;
+  }
+  return false;
+}
+
+function nameEquals(node: XmlNode, local: boolean, value: string): boolean {
+  if (node.kind !== XmlKind.Element && node.kind !== XmlKind.Attribute && node.kind !== XmlKind.ProcessingInstruction) {
+    return value === '';
+  }
+  const name = node.name;
+  return (local ? name.slice(name.indexOf(':') + 1) : name) === value;
+}
+
+function applyPredicates(tree: XmlTree, candidates: XmlNode[], predicates: readonly Predicate[]): XmlNode[] {
   let list = candidates;
   for (const p of predicates) {
     switch (p.kind) {
@@ -326,6 +365,15 @@ function applyPredicates(candidates: XmlNode[], predicates: readonly Predicate[]
         break;
       case 'attribute-equals':
         list = list.filter((n) => attributeMatches(n, p.test, p.value));
+        break;
+      case 'has-child':
+        list = list.filter((n) => childMatches(tree, n, p.test, null));
+        break;
+      case 'child-equals':
+        list = list.filter((n) => childMatches(tree, n, p.test, p.value));
+        break;
+      case 'name-equals':
+        list = list.filter((n) => nameEquals(n, p.local, p.value));
         break;
     }
   }
@@ -398,7 +446,7 @@ function applyStep(tree: XmlTree, context: readonly XmlNode[], step: Step): XmlN
     }
     group.length = 0;
     axisNodes(tree, node, step, group);
-    for (const n of applyPredicates(group, step.predicates)) out.push(n);
+    for (const n of applyPredicates(tree, group, step.predicates)) out.push(n);
   }
   return from.length > 1 ? documentOrder(out) : out;
 }
