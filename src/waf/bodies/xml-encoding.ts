@@ -79,6 +79,21 @@ function declaredEncoding(text: string): string | undefined {
 
 const LATIN1_LABELS: ReadonlySet<string> = new Set(['iso-8859-1', 'iso8859-1', 'latin1', 'latin-1', 'l1', 'iso_8859-1']);
 
+const CP1252_LABELS: ReadonlySet<string> = new Set(['windows-1252', 'cp1252', 'x-cp1252']);
+/** Windows-1252 for 0x80-0x9F (0 where the code page has no character: those stay as they are). */
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+/** Bytes in windows-1252 as a JS (UTF-16) string. */
+function fromCp1252(bytes: string): string {
+  return bytes.replace(/[\x80-\x9f]/g, (ch) => {
+    const mapped = CP1252_HIGH[ch.charCodeAt(0) - 0x80] ?? 0;
+    return mapped === 0 ? ch : String.fromCharCode(mapped);
+  });
+}
+
 function isUtf8Label(label: string): boolean {
   const l = label.toLowerCase();
   return l === 'utf-8' || l === 'utf8';
@@ -99,6 +114,8 @@ export function toUtf8(body: string): EncodedXml {
     // WHATWG TextDecoder maps "iso-8859-1" to windows-1252; libxml2 maps the bytes straight to
     // U+0000..U+00FF, which is what a byte string already is.
     if (LATIN1_LABELS.has(l)) return { text: Buffer.from(text, 'utf8').toString('latin1') };
+    // Node's TextDecoder decodes windows-1252 as ISO-8859-1 (a fast path), so map 0x80-0x9F here.
+    if (CP1252_LABELS.has(l)) return { text: Buffer.from(fromCp1252(text), 'utf8').toString('latin1') };
     if (l === 'us-ascii' || l === 'ascii') {
       return /[\x80-\xff]/.test(text) ? { error: 'Input is not proper US-ASCII' } : { text };
     }
