@@ -14,6 +14,7 @@ import {
   DEFAULT_BODY_LIMITS,
   parseRequestBody,
   parseUrlEncoded,
+  urlEncodedError,
   type BodyLimits,
   type BodyProcessorName,
   type MultipartFlags,
@@ -112,6 +113,22 @@ describe('URL-encoded arguments (v3 extractArguments)', () => {
     assert.deepEqual(parseUrlEncoded('a=1;b=2&c', ';'), [['a', '1'], ['b', '2&c']]);
     assert.deepEqual(parseUrlEncoded('a=1;b=2', ';&'), [['a', '1'], ['b', '2']]);
     assert.deepEqual(parseUrlEncoded('a=1&b', ''), [['a', '1'], ['b', '']]);
+  });
+  it('URLENCODED_ERROR: a bad escape in a value (v3 ignores the names)', () => {
+    for (const [input, expected] of [
+      ['a=1&b=%41', false],
+      ['a=%zz', true],
+      ['a=%4', true],
+      ['a=1&b=%', true],
+      ['a=%%41', true],
+      ['a%zz=1', false],
+      ['%', false],
+      ['', false],
+    ] as const) {
+      assert.equal(urlEncodedError(input), expected, input);
+    }
+    assert.equal(urlEncodedError('a=%zz;b=1', ';'), true);
+    timed('1 MB', () => assert.equal(urlEncodedError('a%&'.repeat(MB / 3)), false));
   });
   it('gives ARGS_POST for URLENCODED bodies and refuses more than SecArgumentsLimit', () => {
     assert.deepEqual(parseRequestBody('URLENCODED', 'a=1&b=2', '', L), { args: [['a', '1'], ['b', '2']], files: [], partHeaders: [] });

@@ -9,7 +9,7 @@ import { processXml } from './xml.js';
 
 export type { BodyLimits, BodyProcessorName, FilePart, MultipartFlags, ParsedBody, XmlDocument } from './body.js';
 export { DEFAULT_BODY_LIMITS } from './body.js';
-export { parseUrlEncoded } from './urlencoded.js';
+export { parseUrlEncoded, urlEncodedError } from './urlencoded.js';
 export { urlDecodeNonStrict } from './url-decode.js';
 
 /**

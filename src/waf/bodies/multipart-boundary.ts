@@ -20,9 +20,12 @@ const BOUNDARY_PUNCTUATION: ReadonlySet<number> = new Set(Array.from("'()+_,-./:
 /** v3 refuses Content-Type values longer than this (before looking at them). */
 const MAX_HEADER_LENGTH = 1024;
 
-/** Lower-cases A-Z only, like C's tolower() in the "C" locale. */
+/**
+ * C's tolower() in the "C" locale changes A-Z only; toLowerCase() also changes latin-1 letters
+ * (0xC0-0xDE), but never into ASCII, so searching for "boundary" gives the same answers.
+ */
 function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  return s.toLowerCase();
 }
 
 /**

@@ -52,3 +52,13 @@ export function urlDecodeNonStrict(s: string): string {
   }
   return copied === 0 && out === '' ? s : out + s.slice(copied);
 }
+
+/** Whether decoding `s` meets a '%' that does not start a valid escape (v3's invalid_count > 0). */
+export function hasInvalidUrlEscape(s: string): boolean {
+  const len = s.length;
+  for (let i = s.indexOf('%'); i !== -1; i = s.indexOf('%', i + 1)) {
+    if (i + 2 >= len || hexValue(s.charCodeAt(i + 1)) < 0 || hexValue(s.charCodeAt(i + 2)) < 0) return true;
+    i += 2;
+  }
+  return false;
+}

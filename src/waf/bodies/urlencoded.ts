@@ -7,7 +7,7 @@
 // - name and value are then URL-decoded non-strictly (see url-decode.ts).
 
 import type { ParsedBody } from './body.js';
-import { urlDecodeNonStrict } from './url-decode.js';
+import { hasInvalidUrlEscape, urlDecodeNonStrict } from './url-decode.js';
 import { argumentsLimitMessage } from './limits.js';
 
 /** The byte v3 splits on: the first character of SecArgumentSeparator, '&' by default. */
@@ -53,6 +53,32 @@ export function splitUrlEncoded(
 /** QUERY_STRING -> ARGS_GET, or a URLENCODED body -> ARGS_POST, with ModSecurity's rules. */
 export function parseUrlEncoded(text: string, separator?: string): Array<[string, string]> {
   return splitUrlEncoded(text, separator, Number.POSITIVE_INFINITY).args;
+}
+
+/**
+ * URLENCODED_ERROR as v3 computes it for a query string or body: some argument VALUE has a '%'
+ * that is not a valid escape. Only values count: v3 decodes the name and then the value with the
+ * same counter, which the value's decoding resets first.
+ */
+export function urlEncodedError(text: string, separator?: string): boolean {
+  const sep = String.fromCharCode(separatorCode(separator));
+  const len = text.length;
+  let start = 0;
+  // Next '%' and '=' at or after `start`, searched again only once passed (linear overall).
+  let percent = text.indexOf('%');
+  let eq = -2;
+  while (start < len && percent !== -1) {
+    let end = text.indexOf(sep, start);
+    if (end === -1) end = len;
+    if (percent < start) percent = text.indexOf('%', start);
+    if (percent === -1) return false;
+    if (percent < end) {
+      if (eq !== -1 && eq < start) eq = text.indexOf('=', start);
+      if (eq !== -1 && eq < end && hasInvalidUrlEscape(text.slice(eq + 1, end))) return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 /** The URLENCODED body processor: ARGS_POST, with SecArgumentsLimit as an error. */
