@@ -64,6 +64,18 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+function hasAttributeNamed(attributes: readonly XmlAttributeNode[] | null, name: string): boolean {
+  if (attributes === null) return false;
+  for (const a of attributes) if (a.name === name) return true;
+  return false;
+}
+
+function namesOf(attributes: readonly XmlAttributeNode[] | null, namespaces: readonly string[] | null): Set<string> {
+  const names = new Set<string>(namespaces ?? []);
+  for (const a of attributes ?? []) names.add(a.name);
+  return names;
+}
+
 class XmlParser {
   private pos = 0;
   private readonly len: number;
@@ -244,9 +256,8 @@ class XmlParser {
       this.skipSpaces();
       const value = this.attributeValue();
       // Duplicate names: a linear scan while there are few, a set after that.
-      if (seen === null && count >= 16) seen = new Set([...(attributes ?? []).map((a) => a.name), ...(namespaces ?? [])]);
-      const duplicate =
-        seen !== null ? seen.has(name) : (attributes?.some((a) => a.name === name) ?? false) || (namespaces?.includes(name) ?? false);
+      if (seen === null && count >= 16) seen = namesOf(attributes, namespaces);
+      const duplicate = seen !== null ? seen.has(name) : hasAttributeNamed(attributes, name) || (namespaces?.includes(name) ?? false);
       if (duplicate) this.fail(`Attribute ${name} redefined`);
       seen?.add(name);
       count++;

@@ -346,36 +346,36 @@ function nameEquals(node: XmlNode, local: boolean, value: string): boolean {
   return (local ? name.slice(name.indexOf(':') + 1) : name) === value;
 }
 
+/** Whether `node` passes a predicate that does not depend on its position. */
+function passes(tree: XmlTree, node: XmlNode, p: Predicate): boolean {
+  switch (p.kind) {
+    case 'has-attribute':
+      return attributeMatches(node, p.test, null);
+    case 'attribute-equals':
+      return attributeMatches(node, p.test, p.value);
+    case 'has-child':
+      return childMatches(tree, node, p.test, null);
+    case 'child-equals':
+      return childMatches(tree, node, p.test, p.value);
+    case 'name-equals':
+      return nameEquals(node, p.local, p.value);
+    default:
+      return true;
+  }
+}
+
+/** Applies the predicates in order; positions count within what the previous ones kept. */
 function applyPredicates(tree: XmlTree, candidates: XmlNode[], predicates: readonly Predicate[]): XmlNode[] {
   let list = candidates;
   for (const p of predicates) {
-    switch (p.kind) {
-      case 'position': {
-        const hit = list[p.n - 1];
-        list = hit === undefined ? [] : [hit];
-        break;
-      }
-      case 'last': {
-        const hit = list[list.length - 1];
-        list = hit === undefined ? [] : [hit];
-        break;
-      }
-      case 'has-attribute':
-        list = list.filter((n) => attributeMatches(n, p.test, null));
-        break;
-      case 'attribute-equals':
-        list = list.filter((n) => attributeMatches(n, p.test, p.value));
-        break;
-      case 'has-child':
-        list = list.filter((n) => childMatches(tree, n, p.test, null));
-        break;
-      case 'child-equals':
-        list = list.filter((n) => childMatches(tree, n, p.test, p.value));
-        break;
-      case 'name-equals':
-        list = list.filter((n) => nameEquals(n, p.local, p.value));
-        break;
+    if (p.kind === 'position' || p.kind === 'last') {
+      const hit = p.kind === 'position' ? list[p.n - 1] : list[list.length - 1];
+      list = hit === undefined ? [] : [hit];
+      continue;
     }
+    const kept: XmlNode[] = [];
+    for (const n of list) if (passes(tree, n, p)) kept.push(n);
+    list = kept;
   }
   return list;
 }
