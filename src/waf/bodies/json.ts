@@ -31,22 +31,20 @@ const enum State {
   ArrayGotVal,
 }
 
-/** One open container, as v3's JSONContainer / JSONContainerArray. */
-interface Container {
-  /** Path of the enclosing containers plus this container's own name. */
-  readonly head: string;
-  readonly isArray: boolean;
-  /** Arrays: index of the element being read (v3's m_elementCounter). */
-  counter: number;
-}
-
 const CANCELLED = 'client cancelled parse via callback return value';
 
 class JsonBodyParser {
   readonly args: Array<[string, string]> = [];
   private readonly lexer: JsonLexer;
   private readonly states: State[] = [State.Start];
-  private readonly containers: Container[] = [];
+  // The open containers (v3's m_containers) as parallel arrays: a deep document is a long run of
+  // pushes, and most containers' paths are never needed, so they are built lazily.
+  private readonly names: string[] = [];
+  private readonly arrays: boolean[] = [];
+  /** Arrays: index of the element being read (v3's m_elementCounter). */
+  private readonly counters: number[] = [];
+  /** Path of the enclosing containers plus the container's own name, once computed. */
+  private readonly heads: Array<string | undefined> = [];
   private currentKey = '';
   private depthExceeded = false;
 
@@ -144,28 +142,47 @@ class JsonBodyParser {
 
   /** v3's getCurrentKey(): "json" at the top, "" inside arrays, "empty-key" for "" keys. */
   private takeCurrentKey(): string {
-    if (this.containers.length === 0) return 'json';
+    const top = this.names.length - 1;
+    if (top < 0) return 'json';
     const key = this.currentKey;
-    if (key.length === 0) {
-      const top = this.containers[this.containers.length - 1];
-      return top !== undefined && top.isArray ? '' : 'empty-key';
-    }
+    if (key.length === 0) return this.arrays[top] === true ? '' : 'empty-key';
     this.currentKey = '';
     return key;
   }
 
-  /** The path down to the innermost container: each map adds ".", each array ".array_<n>". */
+  /** Container i's path with its own separator: "." for a map, ".array_<n>" for an array. */
+  private pathThrough(i: number): string {
+    const head = this.head(i);
+    return this.arrays[i] === true ? head + '.array_' + (this.counters[i] ?? 0) : head + '.';
+  }
+
+  /**
+   * Container i's head, computed once. A container's head depends on the counters below it only
+   * as they were when it opened, and those do not change while it is open, so late is as good as
+   * early. Iterative: the chain of containers without a head yet may be long.
+   */
+  private head(i: number): string {
+    let j = i;
+    while (j > 0 && this.heads[j - 1] === undefined) j--;
+    for (; j <= i; j++) {
+      if (this.heads[j] === undefined) this.heads[j] = (j === 0 ? '' : this.pathThrough(j - 1)) + (this.names[j] ?? '');
+    }
+    return this.heads[i] ?? '';
+  }
+
+  /** The path down to the innermost container. */
   private path(): string {
-    const top = this.containers[this.containers.length - 1];
-    if (top === undefined) return '';
-    return top.isArray ? top.head + '.array_' + top.counter : top.head + '.';
+    const top = this.names.length - 1;
+    return top < 0 ? '' : this.pathThrough(top);
   }
 
   /** yajl_start_map / yajl_start_array; false cancels (depth limit). */
   private open(isArray: boolean): boolean {
-    const name = this.takeCurrentKey();
-    this.containers.push({ head: this.path() + name, isArray, counter: 0 });
-    if (this.containers.length > this.limits.jsonDepth) {
+    this.names.push(this.takeCurrentKey());
+    this.arrays.push(isArray);
+    this.counters.push(0);
+    this.heads.push(undefined);
+    if (this.names.length > this.limits.jsonDepth) {
       this.depthExceeded = true;
       return false;
     }
@@ -174,9 +191,12 @@ class JsonBodyParser {
 
   /** yajl_end_map / yajl_end_array (alike in v3), then yajl pops its state. */
   private close(): string {
-    this.containers.pop();
-    const parent = this.containers[this.containers.length - 1];
-    if (parent !== undefined && parent.isArray) parent.counter++;
+    this.names.pop();
+    this.arrays.pop();
+    this.counters.pop();
+    this.heads.pop();
+    const parent = this.names.length - 1;
+    if (parent >= 0 && this.arrays[parent] === true) this.counters[parent] = (this.counters[parent] ?? 0) + 1;
     this.states.pop();
     return '';
   }
@@ -184,10 +204,10 @@ class JsonBodyParser {
   /** v3's JSON::addArgument; false cancels (SecArgumentsLimit, checked as v3's addArgument). */
   private addArgument(value: string): boolean {
     const path = this.path();
-    const top = this.containers[this.containers.length - 1];
+    const top = this.names.length - 1;
     let name: string;
-    if (top !== undefined && top.isArray) {
-      top.counter++;
+    if (top >= 0 && this.arrays[top] === true) {
+      this.counters[top] = (this.counters[top] ?? 0) + 1;
       name = path;
     } else {
       name = path + this.takeCurrentKey();
