@@ -743,6 +743,11 @@ describe('XML: the XPath subset', () => {
     ['//*//b', ['y']],
   ];
   for (const [expression, expected] of cases) it(expression, () => assert.deepEqual(d.select(expression), expected));
+  it('answers repeated queries from a cache, with a fresh array each time', () => {
+    const first = d.select('//@*');
+    first.push('changed');
+    assert.deepEqual(d.select('//@*'), ['1', 'x', '2', '9']);
+  });
   it('throws a clear Error for what it does not support', () => {
     for (const expression of ['', 'count(//a)', '//a[position()=1]', '//a | //b', '//a[1+1]', 'following::a', '//a[@id=1]', '$x', '//a[', '//a/', '/descendant::a[1]', '"lit"']) {
       assert.throws(() => d.select(expression), (e: unknown) => e instanceof Error && /XPath expression .* is not supported/.test(e.message), expression);
