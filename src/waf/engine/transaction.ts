@@ -9,7 +9,7 @@
 // Each process* returns the interruption once a disruptive rule decided (SecRuleEngine On); after
 // that, later phases do nothing but logging. Every matched rule is recorded with its message and
 // the variables it matched, also in DetectionOnly mode.
-import { parseRequestBody, parseUrlEncoded } from '../bodies/index.js';
+import { parseRequestBody, parseUrlEncoded, urlEncodedError } from '../bodies/index.js';
 import type { BodyProcessorName } from '../bodies/body.js';
 import type { OperatorRunContext } from '../operators/operator.js';
 import { compilePcre } from '../regex/pcre.js';
@@ -234,7 +234,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   }
 
   private addArguments(origin: 'GET' | 'POST', text: string): void {
-    if (hasInvalidEncoding(text)) this.urlEncodedError = true;
+    if (urlEncodedError(text, this.ruleset.settings.argumentSeparator)) this.urlEncodedError = true;
     for (const [key, value] of parseUrlEncoded(text, this.ruleset.settings.argumentSeparator)) {
       if (!this.addArgument(origin, key, value)) break;
     }
@@ -330,7 +330,9 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       setError(undefined);
       return;
     }
-    const limits = { maxArgs: s.argumentsLimit > 0 ? s.argumentsLimit : 1_000_000, jsonDepth: s.requestBodyJsonDepthLimit, maxFiles: s.uploadFileLimit };
+    // SecArgumentsLimit counts the query's arguments too.
+    const maxArgs = s.argumentsLimit > 0 ? Math.max(0, s.argumentsLimit - this.args.length) : 1_000_000;
+    const limits = { maxArgs, jsonDepth: s.requestBodyJsonDepthLimit, maxFiles: s.uploadFileLimit };
     const contentType = this.requestHeaders.find((h) => h.key.toLowerCase() === 'content-type')?.value ?? '';
     const parsed = parseRequestBody(processor as BodyProcessorName, body, contentType, limits);
     for (const [k, v] of parsed.args) if (!this.addArgument('POST', k, v)) break;
@@ -351,8 +353,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       if (lastName !== undefined) this.multipartName = lastName;
     }
     if (parsed.xml) this.xml = parsed.xml;
-    const prefix = processor === 'MULTIPART' ? 'Multipart parsing error: ' : processor === 'JSON' ? 'JSON parsing error: ' : processor === 'XML' ? 'XML parsing error: ' : '';
-    setError(parsed.error === undefined ? undefined : `${prefix}${parsed.error}`);
+    setError(parsed.error);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -854,13 +855,4 @@ export function uriDecode(s: string): string {
     i++;
   }
   return out;
-}
-
-function hasInvalidEncoding(s: string): boolean {
-  let at = s.indexOf('%');
-  while (at !== -1) {
-    if (at + 2 >= s.length || hexValue(s.charCodeAt(at + 1)) < 0 || hexValue(s.charCodeAt(at + 2)) < 0) return true;
-    at = s.indexOf('%', at + 1);
-  }
-  return false;
 }
