@@ -25,6 +25,8 @@ export class Folder {
   /** The folded tokens; count of them in `count` after fold(). */
   readonly v: Token[] = [];
   count = 0;
+  /** Comparisons folded into a value (1=1, x LIKE y): the mark of a condition, not of prose. */
+  comparisons = 0;
   private readonly lastComment = new Token();
   private hasLastComment = false;
   private input = '';
@@ -45,6 +47,7 @@ export class Folder {
     this.input = input;
     this.lex.reset(input, flags);
     this.hasLastComment = false;
+    this.comparisons = 0;
     this.count = this.run();
     return this.count;
   }
@@ -86,6 +89,11 @@ export class Folder {
       this.left++;
     }
     let n = this.left;
+    if (!this.more && n > 0 && n <= MAX_TOKENS) {
+      // A function name that ends the input was never called.
+      const last = this.tok(n - 1);
+      if (last.type === T_FUNCTION && (last.flags & W_NILADIC) === 0) last.type = T_BAREWORD;
+    }
     if (n < MAX_TOKENS && this.hasLastComment) {
       this.tok(n).copyFrom(this.lastComment);
       n++;
@@ -157,8 +165,8 @@ export class Folder {
       a.flags = 0;
       return FOLDED;
     }
-    if ((a.flags & W_LIKE) !== 0 && at === T_OPERATOR && bt === T_LPAREN) {
-      a.type = T_FUNCTION; // LIKE(a, b)
+    if ((a.flags & W_LIKE) !== 0 && at === T_OPERATOR && bt === T_LPAREN && b.pos === a.pos + a.len) {
+      a.type = T_FUNCTION; // like(a, b), written as a call
       a.flags = 0;
       return FOLDED;
     }
@@ -215,6 +223,7 @@ export class Folder {
     const s = this.input;
     if ((at === T_NUMBER || at === T_BAREWORD || at === T_VARIABLE) && bt === T_OPERATOR &&
       (ct === T_NUMBER || ct === T_BAREWORD || (at === T_VARIABLE && ct === T_VARIABLE))) {
+      if (isComparison(b, s)) this.comparisons++;
       return this.keepFirstOfThree(); // 1+2, a=b, x/y, @a:=1: one value
     }
     if (at === T_OPERATOR && bt !== T_LPAREN && ct === T_OPERATOR) return this.keepFirstOfThree();
@@ -297,6 +306,18 @@ function isArithmetic(t: Token, s: string): boolean {
   if (t.type !== T_OPERATOR || t.len !== 1) return false;
   const c = t.charAt(s, 0);
   return c === 0x2a || c === 0x2f || c === 0x2d || c === 0x2b || c === 0x25;
+}
+
+/** An operator that compares (= < LIKE IS ...), as opposed to arithmetic and bit operators. */
+function isComparison(t: Token, s: string): boolean {
+  const c = t.charAt(s, 0);
+  if (c >= 0x41) return !(t.len === 3 && ((c | 0x20) === 0x64 || (c | 0x20) === 0x6d)); // not DIV, MOD
+  for (let i = 0; i < t.len; i++) {
+    const x = t.charAt(s, i);
+    if (x === 0x3d) return true; // = <= >= != <=> :=
+    if ((x === 0x3c || x === 0x3e) && t.len === 1) return true;
+  }
+  return t.len === 2 && c === 0x3c && t.charAt(s, 1) === 0x3e; // <>
 }
 
 function isDoubleColon(t: Token, s: string): boolean {

@@ -13,7 +13,7 @@
 
 import {
   T_COLLATE, T_EXPRESSION, T_FUNCTION, T_GROUP, T_KEYWORD, T_LOGIC, T_NUMBER, T_OPERATOR,
-  T_SQLTYPE, T_TSQL, T_UNION, W_IF, W_IN, W_LIKE, W_NILADIC,
+  T_SQLTYPE, T_TSQL, T_UNION, W_ATTACK, W_IF, W_IN, W_LIKE, W_NILADIC,
 } from './types.js';
 
 export interface WordEntry {
@@ -44,9 +44,7 @@ const UNIONS = words(`UNION INTERSECT EXCEPT`);
 
 const LOGIC = words(`AND OR XOR`);
 
-const OPERATORS = words(`NOT IS BETWEEN DIV MOD ESCAPE`);
-
-const LIKE_OPERATORS = words(`LIKE RLIKE REGEXP ILIKE GLOB`);
+const OPERATORS = words(`NOT IS BETWEEN DIV MOD ESCAPE RLIKE REGEXP ILIKE GLOB`);
 
 const LITERALS = words(`NULL TRUE FALSE`);
 
@@ -69,6 +67,21 @@ const NILADIC = words(`
   SP_ADDSRVROLEMEMBER SP_ADDEXTENDEDPROC SP_MAKEWEBTASK SP_PASSWORD SP_HELP SP_WHO
   SP_EXECUTE_EXTERNAL_SCRIPT MASTER..XP_CMDSHELL MASTER.DBO.XP_CMDSHELL MASTER..XP_DIRTREE
   MASTER.DBO.XP_DIRTREE MASTER..XP_FILEEXIST
+`);
+
+/**
+ * Functions that injections call on their own (sleep(5), version()) and ordinary text does not:
+ * a call of one of these alone is enough, where max(3, 4) is not.
+ */
+const ATTACK_FUNCTIONS = words(`
+  SLEEP BENCHMARK PG_SLEEP PG_SLEEP_FOR PG_SLEEP_UNTIL DBMS_LOCK.SLEEP DBMS_SESSION.SLEEP
+  DBMS_PIPE.RECEIVE_MESSAGE LOAD_FILE PG_READ_FILE PG_READ_BINARY_FILE PG_LS_DIR LO_IMPORT
+  EXTRACTVALUE UPDATEXML VERSION USER DATABASE SCHEMA USER_NAME DB_NAME SUSER_NAME SUSER_SNAME
+  HOST_NAME CURRENT_DATABASE CURRENT_SETTING SQLITE_VERSION RANDOMBLOB GROUP_CONCAT NAME_CONST
+  GTID_SUBSET GTID_SUBTRACT GET_LOCK UTL_INADDR.GET_HOST_NAME UTL_INADDR.GET_HOST_ADDRESS
+  UTL_HTTP.REQUEST CTXSYS.DRITHSX.SN DBMS_XMLGEN.GETXML XMLTYPE CONNECTION_ID LAST_INSERT_ID
+  IS_SRVROLEMEMBER HAS_DBACCESS SERVERPROPERTY OPENROWSET OPENDATASOURCE DBLINK DBLINK_EXEC
+  LOAD_EXTENSION INET_SERVER_ADDR PG_BACKEND_PID QUERY_TO_XML UNHEX
 `);
 
 /** Functions (by dialect, overlapping; duplicates are harmless). */
@@ -169,7 +182,8 @@ export function keywordEntries(): WordEntry[] {
   const add = (list: readonly string[], type: number, flags = 0): void => {
     for (const word of list) out.push({ word, type, flags });
   };
-  add(NILADIC, T_FUNCTION, W_NILADIC);
+  add(NILADIC, T_FUNCTION, W_NILADIC | W_ATTACK);
+  add(ATTACK_FUNCTIONS, T_FUNCTION, W_ATTACK);
   add(['IF'], T_FUNCTION, W_IF);
   add(FUNCTIONS, T_FUNCTION);
   add(EXPRESSIONS, T_EXPRESSION);
@@ -180,14 +194,11 @@ export function keywordEntries(): WordEntry[] {
   add(UNIONS, T_UNION);
   add(LOGIC, T_LOGIC);
   add(OPERATORS, T_OPERATOR);
-  add(LIKE_OPERATORS, T_OPERATOR, W_LIKE);
+  add(['LIKE'], T_OPERATOR, W_LIKE); // SQLite's like(x, y) is a function
   add(LITERALS, T_NUMBER);
   add(SQLTYPES, T_SQLTYPE);
   add(['COLLATE'], T_COLLATE);
   out.push({ word: 'NOT IN', type: T_KEYWORD, flags: W_IN });
-  for (const [type, word] of PHRASES) {
-    const flags = word.endsWith(' LIKE') || word.endsWith(' RLIKE') || word.endsWith(' REGEXP') ? W_LIKE : 0;
-    out.push({ word, type, flags });
-  }
+  for (const [type, word] of PHRASES) out.push({ word, type, flags: 0 });
   return out;
 }

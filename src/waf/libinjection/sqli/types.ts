@@ -52,3 +52,5 @@ export const W_IN = 2;
 export const W_LIKE = 4;
 /** IF: a function in MySQL, a statement after ";" in T-SQL. */
 export const W_IF = 8;
+/** A function whose mere call is an attack (delays, file and network access, server facts). */
+export const W_ATTACK = 16;
