@@ -7,7 +7,7 @@ import type { Folder } from './fold.js';
 import type { Token } from './token.js';
 import { isWhite } from './charclass.js';
 import {
-  T_BAREWORD, T_COMMENT, T_EVIL, T_FUNCTION, T_KEYWORD, T_LOGIC, T_NUMBER, T_OPERATOR, T_STRING,
+  T_BAREWORD, T_COMMENT, T_EVIL, T_FUNCTION, T_GROUP, T_KEYWORD, T_LOGIC, T_NUMBER, T_OPERATOR, T_STRING,
   T_UNION, T_VARIABLE, W_ATTACK,
 } from './types.js';
 
@@ -46,6 +46,8 @@ function confirmTwo(f: Folder, s: string): boolean {
   if (b.type === T_UNION) return f.lex.tokens > 2;
   // "or 1=1", "|| sleep(5)": a condition joined to nothing visible.
   if (a.type === T_LOGIC) return true;
+  // ORDER BY 3: probing the column count (LIMIT 100 is a phrase of English too).
+  if (a.type === T_GROUP && a.text !== null && b.type === T_NUMBER) return true;
   // Anything else this short ("1;", "x')", "select 1") is too common in text to call.
   if (b.type !== T_COMMENT) return false;
   const block = b.charAt(s, 0) === 0x2f;

@@ -344,16 +344,21 @@ export class Lexer {
    */
   private word(t: Token, p: number): number {
     const s = this.s;
+    const maxLen = WORDS.maxLen;
     let end = p + 1;
-    while (isWordByte(s.charCodeAt(end))) end++;
-    const limit = Math.min(end, p + WORDS.maxLen + 1);
-    for (let i = p + 1; i < limit; i++) {
-      if (s.charCodeAt(i) !== 0x2e) continue;
-      const e = WORDS.find(s, p, i);
-      if (e >= 0 && WORDS.typeOf(e) !== T_BAREWORD) {
-        this.typed(t, e, p, i - p);
-        return i;
+    for (;;) {
+      const c = s.charCodeAt(end);
+      if (!isWordByte(c)) break;
+      // Split as soon as a keyword ends at a dot (never scan past the split: the rest of a
+      // long dotted word would otherwise be read again for every token of it).
+      if (c === 0x2e && end - p <= maxLen) {
+        const e = WORDS.find(s, p, end);
+        if (e >= 0 && WORDS.typeOf(e) !== T_BAREWORD) {
+          this.typed(t, e, p, end - p);
+          return end;
+        }
       }
+      end++;
     }
     const e = WORDS.find(s, p, end);
     if (e >= 0) this.typed(t, e, p, end - p);

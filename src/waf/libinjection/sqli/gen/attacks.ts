@@ -43,7 +43,8 @@ const SHARED: Grammar = {
     '{q}', '{q}1', '{q}a', '{q}1{q}={q}1', '{q}a{q}={q}a', '{q}a{q}<>{q}b', '{q}a{q} like {q}a', '{q}a{q} like {q}%',
     '1={q}1', 'x={q}x', '{q}a{q}={q}a{q} and {q}1', '({q}1{q}={q}1', '(({q}a{q}={q}a', '{q}a{q} in ({q}a',
     '1 and {q}a{q}={q}a', '1=1 and {q}1{q}={q}1', '{q}1{q}={q}1{q} or {q}', '{fn}={q}1', '{fn} or {q}',
-    '{fn} and {q}1{q}={q}1', '{sub} and {q}a{q}={q}a', '1 or {q}',
+    '{fn} and {q}1{q}={q}1', '{sub} and {q}a{q}={q}a', '1 or {q}', '({q}x{q})=({q}x', '(({q}x{q}))=(({q}x',
+    '{fn_short}={q}', '{fn_short} or {q}', '1 like {q}1', '{q}1{q} like {q}1', '{q}x{q} regexp {q}x',
   ],
   // A short false condition before a UNION.
   short: ['1=2', '\'a\'=\'b\'', 'x=y', 'sleep(1)', '@x'],
@@ -69,6 +70,7 @@ const SHARED: Grammar = {
     'coalesce(null,1)', 'isnull(1/0,1)', 'row(1,1)>(select count(*),concat(version(),floor(rand(0)*2))x from x group by x)',
     'mid(version(),1,1)', 'substring(@@version,1,1)', 'substr(user,1,1)', 'hex(user())', 'unhex(\'41\')',
   ],
+  qq: ['\'', '"'],
   // One function call of each distinct opening (what the fingerprint can see of it).
   fn_short: [
     'sleep(5)', 'current_user', 'user()', 'ascii(\'a\')', 'substr(user,1,1)', 'concat(version(),1)',
@@ -196,7 +198,7 @@ const SHARED: Grammar = {
 const QUOTED_BREAKOUTS = ['{q}', 'x{q}', 'x{q})', 'x{q}))'];
 
 /** Breakouts from a bare (numeric) value. */
-const BARE_BREAKOUTS = ['1', '-1', '1)', '1))', 'x', 'x)', '', '@x'];
+const BARE_BREAKOUTS = ['1', '-1', '1)', '1))', 'x', 'x)', '', ')', '))', '@x'];
 
 const QUOTED_TEMPLATES = [
   '{brk}{end}',
@@ -212,6 +214,7 @@ const QUOTED_TEMPLATES = [
   '{brk}{ms_stmt}{send}',
   '{brk} {group}{gend}',
   '{brk}{cc}{expr}{cc}{q}',
+  '{brk}{cc}{expr}{cc}({q}',
   '{brk}{cc}{expr}{end_short}',
   '{brk}{cmp_q}',
   '{brk} {logic} {cond_tiny} {tail}{end_short}',
@@ -230,7 +233,11 @@ const BARE_TEMPLATES = [
   '{brk} {ms_stmt}{send}',
   '{brk} {group}{gend}',
   '{brk}{cc}{expr}{end_short}',
+  '{cc}{expr}{cc}{qq}',
   '{fn}{end}',
+  '{fn_short}={qq}',
+  '{logic} {fn_short}={qq}',
+  '{select} {cols}{from}{uend}',
   '{sub}{end}',
   '{selq}{end}',
   '{stmt}{send}',

@@ -145,7 +145,7 @@ function pushFragments(sentence: string, out: string[]): void {
   }
 }
 
-/** Identifiers, hashes, tokens and numbers from a seeded generator. */
+/** Identifiers, hashes, tokens and numbers of the usual formats, from a seeded generator. */
 function pushGenerated(out: string[]): void {
   let seed = 0x2545f491;
   const rand = (n: number): number => {
@@ -154,19 +154,33 @@ function pushGenerated(out: string[]): void {
     seed ^= seed << 5;
     return (seed >>> 0) % n;
   };
-  const alphabets = [
-    '0123456789abcdef', '0123456789ABCDEF', 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
-    'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', '0123456789', 'abcdefghijklmnopqrstuvwxyz0123456789-',
-    '0123456789.-', '0123456789-/:', 'abcdefghijklmnopqrstuvwxyz ',
-  ];
-  for (let i = 0; i < 4000; i++) {
-    const alphabet = alphabets[i % alphabets.length] ?? '';
-    const len = 1 + rand(40);
+  const pick = (alphabet: string, len: number): string => {
     let s = '';
     for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)] ?? '';
-    if (alphabet.endsWith('+/') && rand(3) === 0) s += rand(2) === 0 ? '=' : '==';
-    out.push(s);
-  }
+    return s;
+  };
+  const HEX = '0123456789abcdef';
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const DIGITS = '0123456789';
+  const formats: ReadonlyArray<() => string> = [
+    () => pick(HEX, 8 + rand(56)),
+    () => pick(HEX.toUpperCase(), 4 + rand(28)),
+    () => {
+      const body = pick(B64, 4 * (1 + rand(12)));
+      return rand(3) === 0 ? `${body.slice(0, -1)}=` : rand(2) === 0 ? `${body.slice(0, -2)}==` : body;
+    },
+    () => pick(B64URL, 8 + rand(40)),
+    () => [8, 4, 4, 4, 12].map((n) => pick(HEX, n)).join('-'),
+    () => Array.from({ length: 2 + rand(3) }, () => pick(DIGITS, 1 + rand(4))).join(['-', '.', '/', ':', ' '][rand(5)] ?? '-'),
+    () => `${pick(UPPER, 2 + rand(4))}-${pick(DIGITS, 2 + rand(6))}${rand(2) === 0 ? `-${pick(UPPER, 1 + rand(3))}` : ''}`,
+    () => pick(ALNUM, 1 + rand(20)),
+    () => Array.from({ length: 1 + rand(4) }, () => pick('abcdefghijklmnopqrstuvwxyz', 1 + rand(9))).join(' '),
+    () => `${rand(2) === 0 ? '-' : ''}${pick(DIGITS, 1 + rand(9))}${rand(2) === 0 ? `.${pick(DIGITS, 1 + rand(6))}` : ''}`,
+  ];
+  for (let i = 0; i < 4000; i++) out.push((formats[i % formats.length] ?? (() => ''))());
 }
 
 const encoder = new TextEncoder();
