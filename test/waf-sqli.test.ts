@@ -303,7 +303,9 @@ const CLASSIC_BENIGN = [
   'C:\\Program Files (x86)\\App', 'image (1).jpg', 'null', '{"key": "value", "n": 1}', 'name=John&age=30',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
   'cats and dogs', 'order by popularity', 'limit 100', 'max(3, 4)', 'Version (2.1)', '100% natural -- no additives',
-  '1234-ABCD--', "'", '"', '--', ';', '', ')',
+  '1234-ABCD--', "'", '"', '--', ';', '', ')', "Name eq 'Milk' and Price lt 2.55", 'userName eq "bjensen"',
+  '(apple OR banana) AND NOT cherry', '{ user(id: 1) { name email } }', "status = 'active'", 'id in (1,2,3)',
+  'price > 100 and price < 200', 'count(*)', "a.b.c == 'x' && d != null", '$.store.book[?(@.price < 10)].title',
 ];
 
 describe('detectSqli', () => {
@@ -413,7 +415,7 @@ describe('measurements on shared data', () => {
       }
     }
     t.diagnostic(`CRS 942100/942101: ${agree}/${total} agree (${pct(agree, total)}); disagree: ${misses.join(' ') || 'none'}`);
-    assert.ok(agree >= 20, `only ${agree}/${total}`);
+    assert.ok(agree >= 21, `only ${agree}/${total}`);
   });
 
   it('attack payload corpus', (t) => {
@@ -449,7 +451,8 @@ describe('measurements on shared data', () => {
     const cats = [...otherByCategory].map(([k, [n, h]]) => `${k} ${h}/${n}`).join(', ');
     t.diagnostic(`sqli payloads detected: ${sqliHit}/${sqli} (${pct(sqliHit, sqli)}); not weak: ${strongHit}/${strong} (${pct(strongHit, strong)})`);
     t.diagnostic(`non-sqli payloads flagged: ${otherHit}/${other} (${pct(otherHit, other)}): ${cats}`);
-    assert.ok(sqliHit / sqli > 0.5);
+    assert.ok(sqliHit / sqli >= 0.74, `sqli detection ${pct(sqliHit, sqli)}`);
+    assert.ok(otherHit / other <= 0.004, `non-sqli payloads flagged ${pct(otherHit, other)}`);
   });
 
   it('benign requests of the blazehttp corpus', (t) => {
@@ -489,6 +492,7 @@ describe('measurements on shared data', () => {
     t.diagnostic(`benign requests flagged: ${flagged}/${requests} (${pct(flagged, requests)}); values ${flaggedValues}/${values}`);
     t.diagnostic(`blazehttp sqli attacks detected: ${attacksHit}/${attacks} (${pct(attacksHit, attacks)})`);
     for (const x of examples) t.diagnostic(`  FP ${x}`);
-    assert.ok(flagged / requests < 0.05);
+    assert.ok(flagged / requests <= 0.001, `benign requests flagged ${pct(flagged, requests)}`);
+    assert.ok(attacksHit / attacks >= 0.64, `blazehttp attacks ${pct(attacksHit, attacks)}`);
   });
 });

@@ -114,6 +114,21 @@ const VALUES = [
   'ISBN 978-0-596-52068-7', 'v1.2.3-rc.1+build.5', '1.0.0-alpha', 'node@20.11.0', 'pkg@^1.2.3', '~1.2', '>=1.0 <2.0',
 ];
 
+/** Query and filter languages of APIs (OData, SCIM, Lucene, GraphQL, RSQL, PostgREST, PromQL...). */
+const API_SYNTAX = [
+  'Name eq \'Milk\' and Price lt 2.55', 'Price gt 20 or Rating ge 4', 'startswith(Name,\'Mi\') eq true',
+  'contains(Description,\'organic\')', 'userName eq "bjensen"', 'emails[type eq "work" and value co "@example.com"]',
+  'name:"John Smith" AND age:[20 TO 30]', '(apple OR banana) AND NOT cherry', '"exact phrase" OR other',
+  'status:active AND (type:a OR type:b)', '{ user(id: 1) { name email } }', 'mutation { deleteUser(id: "123") { ok } }',
+  'query { posts(first: 10) { nodes { id title } } }', 'name==John;age=gt=30', 'status=in=(active,pending)',
+  'price > 100 and price < 200', 'status = \'active\'', 'created_at >= \'2023-01-01\'', 'id in (1,2,3)',
+  'sort=-created_at,name', '$filter=Name eq \'x\'', '$orderby=Name desc', '$select=Name,Price', 'order=name.asc,id.desc',
+  'select=id,name,orders(id,total)', 'or=(age.lt.18,age.gt.65)', 'name=ilike.*john*', 'count(*)', 'sum(amount) by region',
+  'rate(http_requests_total[5m])', 'sum by (job) (rate(http_requests_total[5m]))', 'a.b.c == \'x\' && d != null',
+  '$.store.book[?(@.price < 10)].title', '//book[@price<10]/title', 'W/"33a64df551425fcc55e4d42a148795d9f25f89d4"',
+  'max-age=31536000; includeSubDomains', 'no-cache, no-store, must-revalidate', 'bytes=0-499',
+];
+
 /** Non-English text (every sample becomes UTF-8 bytes: values are byte strings). */
 const UNICODE = [
   '访问成功', '你好，世界', '北京市朝阳区', '用户名或密码错误', 'こんにちは', 'ありがとうございます', '안녕하세요',
@@ -134,6 +149,7 @@ export function benignSamples(): string[] {
   }
   for (const s of PHRASES) push(s);
   for (const s of VALUES) out.push(s);
+  for (const s of API_SYNTAX) push(s);
   for (const s of UNICODE) out.push(s);
   for (const s of [...SENTENCES.slice(0, 40), ...VALUES.slice(0, 40)]) {
     // The same text as a quoted value, and with the punctuation forms ends take.
