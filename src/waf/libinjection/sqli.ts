@@ -9,9 +9,10 @@
 // forward only and stops after the fifth folded token.
 
 import type { SqliResult } from './api.js';
-import { Analyzer, CONTEXTS, contextApplies, firstPassFlags, retryPassFlags } from './sqli/analyzer.js';
+import {
+  Analyzer, CONTEXTS, contextApplies, fingerprintKey, firstPassFlags, retryPassFlags,
+} from './sqli/analyzer.js';
 import { SQLI_FINGERPRINTS } from './sqli/fingerprints.generated.js';
-import { fingerprintKey } from './sqli/analyzer.js';
 
 const NOT_SQLI: SqliResult = Object.freeze({ isSqli: false, fingerprint: '' });
 
