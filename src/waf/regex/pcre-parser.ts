@@ -164,6 +164,9 @@ class Parser {
       case 0x28 /* ( */:
         return this.group(at);
       case 0x5b /* [ */:
+        if (/^([:.=])\^?[A-Za-z]+\1\]/.test(this.src.slice(this.pos, this.pos + 40))) {
+          this.fail(at, 'POSIX named classes such as [:alpha:] are supported only within a class ([[:alpha:]])');
+        }
         return { kind: 'set', set: this.characterClass(at) };
       case 0x2e /* . */:
         return { kind: 'set', set: this.opts.dotall ? ALL : NOT_NEWLINE };

@@ -13,8 +13,9 @@
 // - Patterns that start with .* in every branch are anchored at the start (pcre-anchor.ts).
 // - An empty pattern means ".*", as in libmodsecurity's Regex constructor.
 import type { ParsedPcre } from './pcre-ast.js';
+import { hasFinalNewlineQuirk } from './line-start-quirk.js';
 import { isDotStarAnchored } from './pcre-anchor.js';
-import { emitPattern } from './pcre-emit.js';
+import { emitPattern, type LineAnchorMode } from './pcre-emit.js';
 import { PcreError } from './pcre-error.js';
 import { parsePcre } from './pcre-parser.js';
 
@@ -32,6 +33,11 @@ export interface PcreOptions {
   readonly global?: boolean;
 }
 
+export interface TranslateOptions extends PcreOptions {
+  /** How PCRE's multiline ^ and $ are written (pcre-emit.ts); "lookaround" by default. */
+  readonly lineAnchors?: LineAnchorMode;
+}
+
 export interface PcreTranslation {
   readonly source: string;
   readonly flags: string;
@@ -39,25 +45,42 @@ export interface PcreTranslation {
   readonly anchored: boolean;
   /** Capturing groups, numbered as in PCRE. */
   readonly groupCount: number;
+  /** Subjects holding \r must have it replaced by U+0100 first (crMapped with the m flag). */
+  readonly mapsCr: boolean;
+  /**
+   * With the m flag: a ^ could complete a match at the very end, where V8 (not PCRE) lets ^
+   * match after a final \n (line-start-quirk.ts).
+   */
+  readonly finalNewlineQuirk: boolean;
 }
 
 /** The V8 source and flags for a PCRE pattern; throws PcreError when it cannot be translated. */
-export function translatePcre(pattern: string, options: PcreOptions = {}): PcreTranslation {
+export function translatePcre(pattern: string, options: TranslateOptions = {}): PcreTranslation {
   const parsed: ParsedPcre = parsePcre(pattern === '' ? '.*' : pattern, { caseless: options.caseless === true });
   const anchored = isDotStarAnchored(parsed);
-  let source = emitPattern(parsed.root);
-  let flags = 's';
-  if (options.global) flags += anchored ? 'gy' : 'g';
-  else if (anchored) source = parsed.root.kind === 'alt' ? `^(?:${source})` : `^${source}`;
-  return { source, flags, anchored, groupCount: parsed.groupCount };
+  const { source: body, multiline } = emitPattern(parsed.root, options.lineAnchors ?? 'lookaround');
+  let source = body;
+  let flags = multiline ? 'sm' : 's';
+  if (options.global) flags += 'g';
+  // With the m flag "^" is a line start, so the search start can only be pinned by "y".
+  if (anchored && (options.global || multiline)) flags += 'y';
+  else if (anchored) source = parsed.root.kind === 'alt' ? `^(?:${body})` : `^${body}`;
+  const finalNewlineQuirk = multiline && hasFinalNewlineQuirk(parsed.root);
+  return { source, flags, anchored, groupCount: parsed.groupCount, mapsCr: multiline, finalNewlineQuirk };
 }
 
 /**
  * Compiles a PCRE pattern with ModSecurity v3's options (DOTALL | MULTILINE), against byte
  * strings. Throws PcreError with a readable message when the pattern is invalid or unsupported.
+ * The RegExp is exact on any byte string; pcre-matcher.ts has the form V8's safety net can
+ * take over (for patterns with ^ or $), which the operators use.
  */
 export function compilePcre(pattern: string, options: PcreOptions = {}): RegExp {
   const { source, flags } = translatePcre(pattern, options);
+  return newRegExp(pattern, source, flags);
+}
+
+export function newRegExp(pattern: string, source: string, flags: string): RegExp {
   try {
     return new RegExp(source, flags);
   } catch (err) {
