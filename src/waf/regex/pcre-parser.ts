@@ -657,7 +657,7 @@ class Parser {
       if (this.pos >= this.src.length) this.fail(at, 'missing terminating ] for character class');
       const c = this.src.charCodeAt(this.pos);
       // PCRE: a "]" right after "[" or "[^" is a literal.
-      if (c === 0x5d /* ] */ && !first) {
+      if (c === 0x5d /* ] */ && !first && !this.quoting) {
         this.pos++;
         break;
       }
@@ -666,6 +666,7 @@ class Parser {
         this.pos++;
         continue;
       }
+      const quoted = this.quoting;
       const item = this.classItem(at);
       if (item === null) continue;
       if ('set' in item) {
@@ -673,7 +674,8 @@ class Parser {
         continue;
       }
       // A range needs "-" followed by something other than the closing "]".
-      if (this.peek() === 0x2d && this.pos + 1 < this.src.length && this.src.charCodeAt(this.pos + 1) !== 0x5d) {
+      // Inside \Q...\E every byte is itself, "-" included.
+      if (!quoted && !this.quoting && this.peek() === 0x2d && this.pos + 1 < this.src.length && this.src.charCodeAt(this.pos + 1) !== 0x5d) {
         const dashAt = this.pos;
         this.pos++;
         const hi = this.classItem(at);
