@@ -1,16 +1,70 @@
-// LOCAL STUB (not committed): replaced by the real registry on merge.
-import type { Operator, OperatorFactory } from './operator.js';
-import { compilePcre } from '../regex/pcre.js';
-const map = new Map<string, OperatorFactory>();
-export function registerOperator(f: OperatorFactory): void { map.set(f.name.toLowerCase(), f); }
-export function getOperatorFactory(name: string): OperatorFactory | undefined { return map.get(name.toLowerCase()) ?? { name, create: () => ({ evaluate: () => false }) }; }
-const num = (name: string, cmp: (a: number, b: number) => boolean): OperatorFactory => ({ name, create: (p): Operator => ({ evaluate: (ctx, v) => cmp(parseInt(v, 10) || 0, parseInt(ctx.expand(p), 10) || 0) }) });
-registerOperator(num('eq', (a, b) => a === b)); registerOperator(num('ge', (a, b) => a >= b)); registerOperator(num('gt', (a, b) => a > b)); registerOperator(num('le', (a, b) => a <= b)); registerOperator(num('lt', (a, b) => a < b));
-registerOperator({ name: 'rx', create: (p) => { const re = compilePcre(p); return { evaluate: (ctx, v) => { const m = re.exec(v); if (!m) return false; if (ctx.capturing) for (let i = 0; i < m.length && i < 10; i++) ctx.captures.push(m[i] ?? ''); return true; } }; } });
-registerOperator({ name: 'pm', create: (p) => { const ws = p.toLowerCase().split(/\s+/).filter(Boolean); return { evaluate: (_c, v) => { const l = v.toLowerCase(); return ws.some((w) => l.includes(w)); } }; } });
-registerOperator({ name: 'within', create: (p) => ({ evaluate: (ctx, v) => v !== '' && ctx.expand(p).includes(v) }) });
-registerOperator({ name: 'streq', create: (p) => ({ evaluate: (ctx, v) => ctx.expand(p) === v }) });
-registerOperator({ name: 'contains', create: (p) => ({ evaluate: (ctx, v) => v.includes(ctx.expand(p)) }) });
-registerOperator({ name: 'beginsWith', create: (p) => ({ evaluate: (ctx, v) => v.startsWith(ctx.expand(p)) }) });
-registerOperator({ name: 'endsWith', create: (p) => ({ evaluate: (ctx, v) => v.endsWith(ctx.expand(p)) }) });
-registerOperator({ name: 'unconditionalMatch', create: () => ({ evaluate: () => true }) });
+// Operators by name ("@name" without the "@"), case-insensitively as libmodsecurity looks them
+// up, aliases included. The built-ins register here; others (@detectSQLi, @detectXSS) through
+// registerOperator.
+import type { OperatorFactory } from './operator.js';
+import { beginsWithOperator } from './begins-with.js';
+import { containsOperator } from './contains.js';
+import { containsWordOperator } from './contains-word.js';
+import { endsWithOperator } from './ends-with.js';
+import { eqOperator } from './eq.js';
+import { geOperator } from './ge.js';
+import { gtOperator } from './gt.js';
+import { ipMatchOperator } from './ip-match.js';
+import { ipMatchFromFileOperator } from './ip-match-from-file.js';
+import { leOperator } from './le.js';
+import { ltOperator } from './lt.js';
+import { noMatchOperator } from './no-match.js';
+import { pmOperator } from './pm.js';
+import { pmFromFileOperator } from './pm-from-file.js';
+import { rxOperator } from './rx.js';
+import { rxGlobalOperator } from './rx-global.js';
+import { streqOperator } from './streq.js';
+import { strmatchOperator } from './strmatch.js';
+import { unconditionalMatchOperator } from './unconditional-match.js';
+import { validateByteRangeOperator } from './validate-byte-range.js';
+import { validateUrlEncodingOperator } from './validate-url-encoding.js';
+import { validateUtf8EncodingOperator } from './validate-utf8-encoding.js';
+import { withinOperator } from './within.js';
+
+const factories = new Map<string, OperatorFactory>();
+
+export function getOperatorFactory(name: string): OperatorFactory | undefined {
+  return factories.get(name.toLowerCase());
+}
+
+/** Adds an operator under its name and aliases; a name already taken is an Error. */
+export function registerOperator(f: OperatorFactory): void {
+  const names = [f.name, ...(f.aliases ?? [])].map((n) => n.toLowerCase());
+  for (const n of names) {
+    if (factories.has(n)) throw new Error(`operator "@${n}" is already registered`);
+  }
+  for (const n of names) factories.set(n, f);
+}
+
+for (const f of [
+  beginsWithOperator,
+  containsOperator,
+  containsWordOperator,
+  endsWithOperator,
+  eqOperator,
+  geOperator,
+  gtOperator,
+  ipMatchOperator,
+  ipMatchFromFileOperator,
+  leOperator,
+  ltOperator,
+  noMatchOperator,
+  pmOperator,
+  pmFromFileOperator,
+  rxOperator,
+  rxGlobalOperator,
+  streqOperator,
+  strmatchOperator,
+  unconditionalMatchOperator,
+  validateByteRangeOperator,
+  validateUrlEncodingOperator,
+  validateUtf8EncodingOperator,
+  withinOperator,
+]) {
+  registerOperator(f);
+}
