@@ -6,7 +6,7 @@ import path from 'node:path';
 import { getOperatorFactory } from '../operators/registry.js';
 import '../engine/builtin-operators.js';
 import type { OperatorCompileContext } from '../operators/operator.js';
-import { compilePcre } from '../regex/pcre.js';
+import { compilePcre, enableRegexSafetyNet } from '../regex/pcre.js';
 import { getVariable } from '../variables/index.js';
 import { getAction } from '../engine/actions/index.js';
 import { Macro } from '../engine/macro.js';
@@ -31,6 +31,8 @@ export interface LoadOptions {
 
 /** Loads rule sources in order into one rule set; throws SecLangErrors listing every problem. */
 export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions = {}): RuleSet {
+  // Before any rule regex is compiled: V8 switches to its linear engine on runaway backtracking.
+  enableRegexSafetyNet();
   const builder = new RuleSetBuilder(options.store ?? new MemoryStore(), options.maxIncludeDepth ?? 16);
   for (const s of sources) {
     if ('file' in s) builder.includeFile(path.resolve(s.file), undefined, false);
