@@ -428,8 +428,8 @@ describe('robustness on arbitrary bytes', () => {
 function secrulesTests(): { read(file: string): string } | null {
   const candidates = [
     process.env.PORTCULLIS_SECRULES_TESTS,
-    path.resolve(repoRoot, '../.mirror/owasp-modsecurity+secrules-language-tests/repo'),
-    '/work/.mirror/owasp-modsecurity+secrules-language-tests/repo',
+    // Next to the shared directory, where this project's mirrors live.
+    path.resolve(shared, '../.mirror/owasp-modsecurity+secrules-language-tests/repo'),
   ].filter((c): c is string => c !== undefined && c !== '');
   for (const dir of candidates) {
     if (fs.existsSync(path.join(dir, 'operators'))) return { read: (file) => fs.readFileSync(path.join(dir, file), 'latin1') };
