@@ -3,8 +3,15 @@
 // IPv4, 129 for IPv6), whatever the number of entries.
 import { parseIPv4, parseIPv6 } from './ip-address.js';
 
-/** IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are also tested against the IPv4 entries. */
+/**
+ * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are the IPv4 address, in values and in entries
+ * (libmodsecurity keeps them apart; a dual-stack listener reports IPv4 clients that way).
+ */
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0xffff];
+
+function isMapped(groups: readonly number[]): boolean {
+  return MAPPED_PREFIX.every((g, k) => groups[k] === g);
+}
 
 function maskV4(address: number, prefix: number): number {
   if (prefix === 0) return 0;
@@ -47,6 +54,12 @@ export class IpMatchSet {
     if (v6) {
       const groups = parseIPv6(address);
       if (groups === null) throw new Error(`"${entry}" is not an IPv6 address or block`);
+      if (prefix >= 96 && isMapped(groups)) {
+        // An IPv4-mapped block (::ffff:a.b.c.d/n) is that IPv4 block: values of either form match.
+        this.addTo(this.v4, maskV4(groups[6]! * 65536 + groups[7]!, prefix - 96), prefix - 96);
+        this.v4Prefixes = [...this.v4.keys()].sort((a, b) => b - a);
+        return;
+      }
       this.addTo(this.v6, keyV6(groups, prefix), prefix);
       this.v6Prefixes = [...this.v6.keys()].sort((a, b) => b - a);
     } else {
@@ -80,7 +93,7 @@ export class IpMatchSet {
     const groups = parseIPv6(value);
     if (groups === null) return false;
     for (const prefix of this.v6Prefixes) if (this.v6.get(prefix)!.has(keyV6(groups, prefix))) return true;
-    if (MAPPED_PREFIX.every((g, k) => groups[k] === g)) return this.hasV4(groups[6]! * 65536 + groups[7]!);
+    if (isMapped(groups)) return this.hasV4(groups[6]! * 65536 + groups[7]!);
     return false;
   }
 
