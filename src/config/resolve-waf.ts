@@ -33,7 +33,7 @@ const OFF: WafSettings = Object.freeze({
   requestBodyLimit: 1024 * 1024,
   requestBodyOverLimit: 'reject',
   responseBody: { inspect: false, limit: 512 * 1024, types: DEFAULT_RESPONSE_TYPES },
-  inspectionBudgetMs: 200,
+  inspectionBudgetMs: 1000,
   onBudgetExceeded: 'block',
   sources: [],
 });
@@ -162,7 +162,7 @@ export function resolveWaf(config: WafConfig | undefined, ctx: WafResolveContext
   if (config.rules !== undefined && config.rules.trim() !== '') {
     sources.push({ name: 'waf.rules', text: config.rules, baseDir: ctx.baseDir });
   }
-  const inspectionBudgetMs = parseDuration(config.inspectionBudget ?? 200);
+  const inspectionBudgetMs = parseDuration(config.inspectionBudget ?? 1000);
   if (inspectionBudgetMs < 1) ctx.report(['waf', 'inspectionBudget'], 'must be at least 1ms');
   const onBudgetExceeded = config.onBudgetExceeded ?? 'block';
   const settings: WafSettings = {

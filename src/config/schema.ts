@@ -345,7 +345,7 @@ const Waf = Type.Object(
       ),
     ),
     inspectionBudget: Type.Optional(
-      Duration('Time one request may spend in rules, all phases together (default 200ms); past it the rest is skipped.'),
+      Duration('Time one request may spend in rules, all phases together (default 1s); past it the rest is skipped.'),
     ),
     onBudgetExceeded: Type.Optional(
       StringEnum(['block', 'allow'] as const, {

@@ -35,7 +35,8 @@ registerVariable(scalar('TIME_WDAY', (tx) => String(local(tx).getDay())));
 
 registerVariable(scalar('MATCHED_VAR', (tx) => tx.matchedVar));
 registerVariable(scalar('MATCHED_VAR_NAME', (tx) => tx.matchedVarName));
-registerVariable(collection('MATCHED_VARS', (tx) => tx.matchedVars));
+// A copy: a rule matching MATCHED_VARS adds to it while it is being read.
+registerVariable(collection('MATCHED_VARS', (tx) => tx.matchedVars.slice()));
 registerVariable(collection('MATCHED_VARS_NAMES', (tx) => tx.matchedVars.map((e) => ({ key: e.key, value: e.key }))));
 
 registerVariable(collection('TX', (tx) => tx.tx.entries(), (tx, lower) => one(tx.tx.getEntry(lower))));
