@@ -107,6 +107,14 @@ describe('rule semantics', () => {
     assert.equal(r.tx.matchedRules[0]!.message, 'both');
   });
 
+  it('reads MATCHED_VARS in a chained rule without feeding on its own matches', () => {
+    const set = rules(`SecRule ARGS "@rx run" "id:1,phase:2,deny,chain"
+  SecRule MATCHED_VARS "@rx java" "t:none"`);
+    const r = run(set, { uri: '/?a=runtime+java&b=run' });
+    assert.equal(r.it?.ruleId, 1);
+    assert.deepEqual(r.tx.matchedRules[0]!.matched.map((m) => m.name), ['ARGS:a', 'ARGS:b', 'MATCHED_VARS:ARGS:a']);
+  });
+
   it('runs setvar for every matched value (as ModSecurity v3) and does integer arithmetic', () => {
     const set = rules(`SecAction "id:1,phase:1,pass,nolog,setvar:tx.score=10,setvar:tx.text=abc"
 SecRule ARGS "@rx x" "id:2,phase:2,pass,setvar:tx.score=+5,setvar:tx.text=-2"
