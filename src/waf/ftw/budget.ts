@@ -1,6 +1,7 @@
 // A budget per stage, enforced from outside the engine: the rule set the runner loaded for itself
-// gets every operator wrapped in a count of the stage's operator calls and a check of its
-// deadline (every 64 calls); past either, a BudgetExceeded naming the rule (the chain head) that
+// gets every operator wrapped in a count of the stage's operator calls, a timing of each call (the
+// slowest one is kept, to blame the right rule for a slow stage) and a check of its deadline;
+// past either limit, a BudgetExceeded naming the rule (the chain head) that
 // was running is thrown. A stage that runs away in the engine (a loop over a list that grows as
 // it is walked, say) is thus stopped early and blamed on a rule, without a thread to kill. The
 // call limit (default 250,000) stops such loops in well under a second; the most a CRS test
@@ -22,7 +23,7 @@ export class BudgetExceeded extends Error {
     readonly kind: 'time' | 'calls',
     limit: number,
   ) {
-    super(kind === 'time' ? `stopped after ${limit} ms, in rule ${ruleId}` : `stopped after ${limit} operator calls, in rule ${ruleId}`);
+    super(kind === 'time' ? `stopped after ${limit} ms (at rule ${ruleId})` : `stopped after ${limit} operator calls, in rule ${ruleId}`);
   }
 }
 
@@ -32,6 +33,7 @@ export class StageBudget {
   private calls = 0;
   private maxCalls = Infinity;
   private armed = false;
+  private slowest: { ruleId: number; ms: number } | undefined = undefined;
 
   /** Arms the budget for the stage about to run. */
   start(budgetMs: number, maxCalls: number): void {
@@ -40,6 +42,17 @@ export class StageBudget {
     this.calls = 0;
     this.deadline = performance.now() + budgetMs;
     this.armed = true;
+    this.slowest = undefined;
+  }
+
+  /** The stage's slowest operator call (kept when it took 50 ms or more). */
+  get slowestCall(): { readonly ruleId: number; readonly ms: number } | undefined {
+    return this.slowest;
+  }
+
+  /** Records how long one operator call of `rule` took. */
+  timed(rule: Rule, ms: number): void {
+    if (ms >= 50 && (!this.slowest || ms > this.slowest.ms)) this.slowest = { ruleId: rule.chainHead.id, ms };
   }
 
   stop(): void {
@@ -54,7 +67,6 @@ export class StageBudget {
   check(rule: Rule): void {
     if (!this.armed) return;
     const n = ++this.calls;
-    if ((n & 63) !== 0) return;
     if (n > this.maxCalls) {
       this.armed = false;
       throw new BudgetExceeded(rule.chainHead.id, 'calls', this.maxCalls);
@@ -84,7 +96,10 @@ export function budgetOf(ruleset: RuleSet): StageBudget {
         const guarded: Operator = {
           evaluate: (ctx, value) => {
             budget.check(rule);
-            return op.evaluate(ctx, value);
+            const t = performance.now();
+            const hit = op.evaluate(ctx, value);
+            budget.timed(rule, performance.now() - t);
+            return hit;
           },
         };
         rule.operator = guarded;

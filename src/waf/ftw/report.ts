@@ -86,11 +86,20 @@ export function formatReport(report: SuiteReport, options: ReportOptions = {}): 
     out.push('', `Failures by check: ${[...classes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
   }
   const s = report.summary;
-  out.push('', 'Slowest stages (WAF time):');
-  for (const r of slowest(report.results, 5)) out.push(`  ${stageName(r)}: ${r.durationMs.toFixed(1)} ms`);
+  const stopped = (r: StageResult) => r.classes.includes('runaway') || r.classes.includes('timeout');
+  const nStopped = report.results.filter(stopped).length;
+  out.push('', `Slowest stages (WAF time)${nStopped > 0 ? `, besides the ${nStopped} stopped by the budget` : ''}:`);
+  for (const r of slowest(report.results.filter((x) => !stopped(x)), 5)) {
+    const call = r.slowestCall ? ` (slowest operator call: rule ${r.slowestCall.ruleId}, ${r.slowestCall.ms} ms)` : '';
+    out.push(`  ${stageName(r)}: ${r.durationMs.toFixed(1)} ms${call}`);
+  }
+  // Passes the WAF had no part in: the gateway refused the request and the test only said which
+  // ids must not appear.
+  const vacuous = report.results.filter((r) => r.verdict === 'passed' && r.got.refused !== undefined && !r.expected.status && !r.expected.expectError).length;
   out.push(
     '',
     `${s.total} stages from ${s.files} files (${report.testsDir}); front end: ${report.frontEnd}; rules loaded in ${s.loadMs} ms, stages run in ${(s.runMs / 1000).toFixed(1)} s`,
+    ...(vacuous > 0 ? [`${vacuous} passed with only no_expect_ids on a request the gateway refused (the WAF never saw it)`] : []),
     `${s.overridden} overridden (not judged), ${s.passedWithOverride} passed against an override's output (counted as passed)${report.overridesFile ? `; overrides: ${report.overridesFile}` : ''}`,
     `${s.passed} passed, ${s.failed} failed`,
   );

@@ -190,7 +190,8 @@ export class StageRunner {
           ms = performance.now() - t0;
           if (err instanceof BudgetExceeded) {
             classes.push(err.kind === 'calls' ? 'runaway' : 'timeout');
-            reasons.push(`the engine was ${err.message}`);
+            const slow = this.budget.slowestCall;
+            reasons.push(`the engine was ${err.message}${slow ? `; its slowest operator call: rule ${slow.ruleId}, ${slow.ms.toFixed(0)} ms` : ''}`);
             break;
           }
           classes.push('engine-exception');
@@ -215,8 +216,10 @@ export class StageRunner {
     }
     if (ms > this.slowMs && !classes.includes('timeout') && !classes.includes('runaway')) {
       classes.push('slow');
-      reasons.push(`the WAF took ${ms.toFixed(0)} ms (limit ${this.slowMs} ms)`);
+      const slow = this.budget.slowestCall;
+      reasons.push(`the WAF took ${ms.toFixed(0)} ms (limit ${this.slowMs} ms)${slow ? `; slowest operator call: rule ${slow.ruleId}, ${slow.ms.toFixed(0)} ms` : ''}`);
     }
+    const slowCall = path.kind === 'waf' ? this.budget.slowestCall : undefined;
     const failed = classes.length > 0;
     const verdict = override && !override.output ? 'overridden' : failed ? 'failed' : 'passed';
     const keep = this.keep === 'all' || (this.keep === 'failed' && verdict !== 'passed');
@@ -241,6 +244,7 @@ export class StageRunner {
       missingIds,
       unexpectedIds,
       durationMs: Math.round(ms * 1000) / 1000,
+      ...(slowCall ? { slowestCall: { ruleId: slowCall.ruleId, ms: Math.round(slowCall.ms) } } : {}),
       ...(keep ? { log: log.map((l) => l.line) } : {}),
       ...(keep && bytes ? { request: bytes.toString('latin1') } : {}),
     };

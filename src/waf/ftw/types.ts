@@ -124,6 +124,8 @@ export interface StageResult {
   readonly unexpectedIds: readonly number[];
   /** Time spent in the WAF for this stage (all phases), ms. */
   readonly durationMs: number;
+  /** The stage's slowest operator call, when one took 50 ms or more. */
+  readonly slowestCall?: { readonly ruleId: number; readonly ms: number };
   /** The log lines, kept only when asked for (verbose / json). */
   readonly log?: readonly string[];
   /** The request bytes as sent (latin1), kept only when asked for. */
