@@ -7,6 +7,7 @@ import { jsonSchemaDocument } from '../config/schema.js';
 import { runPrimary } from '../runtime/primary.js';
 import { runCrsInstall, runCrsStatus } from './crs-install.js';
 import { runDemo } from './demo.js';
+import { addWafTestCrsCommand } from './waf-test-crs.js';
 
 function packageVersion(): string {
   try {
@@ -131,6 +132,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (o: { port: string; adminPort: string; data: string }) => {
       exitCode = await runDemo(o);
     });
+
+  addWafTestCrsCommand(program, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync([...argv]);
