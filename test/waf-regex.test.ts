@@ -254,6 +254,46 @@ describe('groups and references', () => {
   });
 });
 
+describe('run-start anchoring', () => {
+  // The translation without it: the global form skips it, and its first match is the reference.
+  const unanchored = (pattern: string) => {
+    const t = translatePcre(pattern, { global: true });
+    return new RegExp(t.source, t.flags);
+  };
+  const first = (re: RegExp, s: string) => {
+    re.lastIndex = 0;
+    const m = re.exec(s);
+    return m && { index: m.index, groups: [...m] };
+  };
+
+  it('finds the same first match and captures, on random subjects', () => {
+    const patterns = [String.raw`[a-z]+(\d)`, String.raw`[\-0-9_a-z]+(?:["'][^"']+["']|\$+[a-z]+)[0-9a-z]+`, String.raw`\w+=(x|y)`, String.raw`[ab]*c(x|y)|\d+(z)`, String.raw`\d*?\.(\d+)`];
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const alphabet = 'ab1c2$"\'=.xy_- ';
+    for (const p of patterns) {
+      assert.notEqual(translatePcre(p).source, translatePcre(p, { global: true }).source, `${p} is run-start anchored`);
+      const a = compilePcre(p);
+      const b = unanchored(p);
+      for (let i = 0; i < 3000; i++) {
+        let s = '';
+        for (let k = rnd(40); k > 0; k--) s += alphabet[rnd(alphabet.length)];
+        assert.deepEqual(first(a, s), first(b, s), `${p} on ${JSON.stringify(s)}`);
+      }
+    }
+  });
+
+  it('makes a long run of the leading set linear (CRS 932240 on 64 KB)', () => {
+    const p = '(?i)[\\-0-9_a-z]+(?:[\\s\\x0b]*["\'][^\\s\\x0b"\',:]+["\']|(?:["\']["\']+|[\\[-\\]]+|\\$+[!#\\*\\-0-9\\?@\\x5c_a-\\{]+|``|[\\$<>]\\(\\))[\\s\\x0b]*)[\\-0-9_a-z]+';
+    const m = new PcreMatcher(p);
+    const start = process.hrtime.bigint();
+    assert.equal(m.exec('1'.repeat(65536)), null);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(ms < 1000, `64 KB took ${ms.toFixed(1)} ms`);
+    assert.equal(m.exec('x ab$$cd ef')?.[0], 'ab$$cd ef');
+  });
+});
+
 describe('dot-star anchoring', () => {
   it('anchors patterns whose every branch starts with an unbounded any-byte repeat', () => {
     for (const p of ['.*\\.php$', '.*?x', '(?:.*a|.+b)', '(.*)x', '.{2,}y', '(?s:.*)z']) {

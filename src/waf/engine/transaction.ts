@@ -296,7 +296,12 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let full = '';
     for (const h of this.requestHeaders) full += `${h.key}: ${h.value}\n`;
     this.fullRequest = `${full}\n\n${body}`;
-    if (body.length > 0) this.requestBody = body;
+    // REQUEST_BODY as ModSecurity v2 and the CRS's tests have it: the raw body of an urlencoded
+    // request, or of any request once ctl:forceRequestBodyVariable asked for it (the CRS does so
+    // for bodies no processor reads). libmodsecurity v3 always sets it, so the CRS's Java rules
+    // then match XML element names as if they were data.
+    const processor = this.bodyProcessorOverride ?? this.reqbodyProcessor;
+    if (body.length > 0 && (processor === 'URLENCODED' || this.forceRequestBodyVariable)) this.requestBody = body;
     return this.runPhase(2);
   }
 
@@ -316,7 +321,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     };
     if (processor === undefined) {
       setError(undefined);
-      if (this.forceRequestBodyVariable && body.length > 0) this.requestBody = body;
       return;
     }
     this.reqbodyProcessor = processor;
@@ -524,8 +528,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const v = target.variable;
     const ref = target.ref;
     if (v.kind === 'scalar') {
-      const value = v.get(this);
-      if (value === undefined) return false;
+      // ModSecurity v3's scalar ("anchored") variables always exist: unset, they are "".
+      const value = v.get(this) ?? '';
       if (ref.count) return this.test(rule, target.fullName, '1');
       if (this.excluded(rule, v.name, undefined)) return false;
       return this.test(rule, v.name, value);
@@ -795,6 +799,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
 
   setRequestBodyProcessor(name: string): void {
     this.bodyProcessorOverride = name;
+    // REQBODY_PROCESSOR shows the choice at once (the CRS's phase 1 rules read it).
+    this.reqbodyProcessor = name;
   }
 
   setRequestBodyAccess(on: boolean): void {

@@ -14,7 +14,7 @@
 // - An empty pattern means ".*", as in libmodsecurity's Regex constructor.
 import type { ParsedPcre } from './pcre-ast.js';
 import { hasFinalNewlineQuirk } from './line-start-quirk.js';
-import { isDotStarAnchored } from './pcre-anchor.js';
+import { anchorRunStarts, isDotStarAnchored } from './pcre-anchor.js';
 import { emitPattern, type LineAnchorMode } from './pcre-emit.js';
 import { PcreError } from './pcre-error.js';
 import { parsePcre } from './pcre-parser.js';
@@ -56,8 +56,9 @@ export interface PcreTranslation {
 
 /** The V8 source and flags for a PCRE pattern; throws PcreError when it cannot be translated. */
 export function translatePcre(pattern: string, options: TranslateOptions = {}): PcreTranslation {
-  const parsed: ParsedPcre = parsePcre(pattern === '' ? '.*' : pattern, { caseless: options.caseless === true });
+  let parsed: ParsedPcre = parsePcre(pattern === '' ? '.*' : pattern, { caseless: options.caseless === true });
   const anchored = isDotStarAnchored(parsed);
+  if (!anchored && !options.global) parsed = anchorRunStarts(parsed) ?? parsed;
   const { source: body, multiline } = emitPattern(parsed.root, options.lineAnchors ?? 'lookaround');
   let source = body;
   let flags = multiline ? 'sm' : 's';
