@@ -18,6 +18,8 @@ SecRule ARGS "@contains evil" "id:1001,phase:2,deny,log,msg:'evil argument',tag:
 SecRule REQUEST_HEADERS:X-Attack "@streq yes" "id:1002,phase:1,deny,log,msg:'attack header'"
 SecRule RESPONSE_HEADERS:X-Debug "@streq on" "id:1003,phase:3,deny,log,msg:'debug response'"
 SecRule RESPONSE_BODY "@contains SECRET-LEAK" "id:1004,phase:4,deny,log,msg:'leak'"
+SecRule ARGS:mode "@streq broken" "id:1005,phase:2,deny,status:400,log"
+SecRule REQUEST_FILENAME "@streq /old" "id:1006,phase:1,redirect:https://example.com/new,log"
 `;
 
 function yaml(up: Upstream, waf: string, extra = ''): string {
@@ -75,6 +77,15 @@ ${indent(RULES, 4)}
     assert.equal(waf?.action, 'block');
     assert.equal(waf?.rule, '1001');
     assert.ok(!JSON.stringify(rec).includes('evil'), 'the access record carries no request data');
+  });
+
+  it('keeps a rule\'s own status and answers redirects', async () => {
+    const bad = await request(`${gw.url}/x?mode=broken`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json().error, 'bad_request');
+    const moved = await request(`${gw.url}/old`);
+    assert.equal(moved.status, 302);
+    assert.equal(moved.headers.location, 'https://example.com/new');
   });
 
   it('runs phase 1 rules on headers', async () => {

@@ -6,6 +6,7 @@
 import type { WafSettings } from '../../config/settings.js';
 import type { Exchange } from '../../gateway/exchange.js';
 import { allowVerdict, type Guard, type Verdict } from '../../gateway/guard.js';
+import { CODES } from '../../gateway/local-reply.js';
 import type { RuleSet } from '../../waf/engine/ruleset.js';
 import { Transaction, type Interruption } from '../../waf/engine/transaction.js';
 
@@ -91,13 +92,18 @@ export class WafGuard implements Guard {
 
   /** The guard's verdict: a block for an interruption, else allow (naming what was detected). */
   private verdict(tx: Transaction, it: Interruption | undefined): Verdict {
+    if (it?.action === 'redirect' && it.url) {
+      return { guard: NAME, action: 'block', rule: String(it.ruleId), reason: `rules ${loggedIds(tx)}`, status: it.status, code: 'redirect', headers: ['location', it.url] };
+    }
     if (it) {
       const v: Verdict = {
         guard: NAME,
         action: 'block',
         ...(it.ruleId ? { rule: String(it.ruleId) } : {}),
         reason: it.reason ?? `rules ${loggedIds(tx)}`,
-        ...(it.status === 413 ? { status: 413, code: 'payload_too_large' } : {}),
+        // A rule's own status (deny,status:400 for a body that cannot be parsed) is kept; plain
+        // denials get the gateway's deny response.
+        ...(it.status !== 403 && it.status >= 400 && it.status <= 599 ? { status: it.status, code: CODES[it.status] ?? 'forbidden' } : {}),
       };
       return v;
     }
