@@ -325,26 +325,24 @@ describe('a stage through the runner (small rule set)', () => {
 const crsDir = defaultCrsDir();
 const problem = suiteProblem(crsDir);
 
-// Measured on this branch with the interim transformations, operators and body processors:
-// 3183 passed, 1898 failed, 5 overridden of 5088 stages (62.6%). Raise as the engine improves.
-const PASS_RATE_FLOOR = 0.6;
-const PASSED_FLOOR = 3050;
-// Stages stopped by the 2 s / 250,000-call budget today: 809 runaways in rules that chain on
-// MATCHED_VARS (932200, 932206, 932240, 942200, 942440, 944110, 944120: the engine walks the
-// list while the chain adds to it) and 920390-1 (a 64 KB argument through rule 932240's regex).
-// Lower to 0 as they are fixed.
-const STOPPED_CEILING = 815;
+// Measured with the whole engine: 5079 passed, 4 failed, 5 overridden of 5088 stages (99.8%);
+// the four failures are SQL injections our @detectSQLi does not recognise. The target is 99%.
+const PASS_RATE_FLOOR = 0.99;
+const PASSED_FLOOR = 5050;
+// Each stage may take 5 s here (a generous margin on a shared machine: the slowest takes about
+// 0.7 s alone); no stage may be stopped.
+const STAGE_BUDGET_MS = 5000;
 
 describe('the CRS regression suite', { skip: problem ? `no CRS: ${problem}` : false }, () => {
   let report: SuiteReport;
   before(async () => {
-    report = await runSuiteIsolated({ crsDir, keep: 'none', timeoutMs: 15_000 });
+    report = await runSuiteIsolated({ crsDir, keep: 'none', timeoutMs: 30_000, budgetMs: STAGE_BUDGET_MS });
   });
 
   it('passes at least the floor', (t) => {
     const s = report.summary;
-    const judged = s.passed + s.failed;
-    const rate = s.passed / judged;
+    // Over every stage of the suite: overridden ones count as not passed.
+    const rate = s.passed / s.total;
     t.diagnostic(`CRS regression: ${s.passed} passed, ${s.failed} failed, ${s.overridden} overridden (${(rate * 100).toFixed(1)}%)`);
     assert.ok(s.total > 5000, `only ${s.total} stages found`);
     assert.ok(rate >= PASS_RATE_FLOOR, `pass rate ${(rate * 100).toFixed(1)}% is under the floor ${PASS_RATE_FLOOR * 100}%`);
@@ -360,11 +358,6 @@ describe('the CRS regression suite', { skip: problem ? `no CRS: ${problem}` : fa
     const bad = report.results.filter((r) => r.classes.some((c) => c === 'engine-exception' || c === 'engine-crash'));
     assert.deepEqual(bad.map((r) => `${r.ruleId}-${r.testId}: ${r.reasons.join('; ')}`), []);
     const stopped = report.results.filter((r) => r.classes.some((c) => c === 'runaway' || c === 'timeout' || c === 'slow'));
-    assert.ok(stopped.length <= STOPPED_CEILING, `${stopped.length} stages over their budget (ceiling ${STOPPED_CEILING})`);
-  });
-
-  it('has no stage over 2 s', { todo: 'engine: the MATCHED_VARS chain loop and the slow 932240 regex (see STOPPED_CEILING)' }, () => {
-    const slow = report.results.filter((r) => r.durationMs > 2000 || r.classes.some((c) => c === 'runaway' || c === 'timeout' || c === 'slow'));
-    assert.deepEqual(slow.map((r) => `${r.ruleId}-${r.testId}`), []);
+    assert.deepEqual(stopped.map((r) => `${r.ruleId}-${r.testId}: ${r.reasons.join('; ')}`), [], `stages over ${STAGE_BUDGET_MS} ms`);
   });
 });

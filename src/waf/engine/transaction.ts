@@ -296,12 +296,14 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let full = '';
     for (const h of this.requestHeaders) full += `${h.key}: ${h.value}\n`;
     this.fullRequest = `${full}\n\n${body}`;
-    // REQUEST_BODY as ModSecurity v2 and the CRS's tests have it: the raw body of an urlencoded
-    // request, or of any request once ctl:forceRequestBodyVariable asked for it (the CRS does so
-    // for bodies no processor reads). libmodsecurity v3 always sets it, so the CRS's Java rules
-    // then match XML element names as if they were data.
+    // REQUEST_BODY as the CRS's tests have it: the raw body of urlencoded and JSON requests, and
+    // of any request once ctl:forceRequestBodyVariable asked for it (the CRS does so for bodies
+    // no processor reads) — not of XML and multipart ones, which their processors lay out.
+    // libmodsecurity v3 always sets it, so the CRS's Java rules then match XML element names as
+    // if they were data (its own override list says so); v2 sets it for urlencoded only, so JSON
+    // keys holding arrays escape the rules that look for them in the body.
     const processor = this.bodyProcessorOverride ?? this.reqbodyProcessor;
-    if (body.length > 0 && (processor === 'URLENCODED' || this.forceRequestBodyVariable)) this.requestBody = body;
+    if (body.length > 0 && (processor === 'URLENCODED' || processor === 'JSON' || this.forceRequestBodyVariable)) this.requestBody = body;
     return this.runPhase(2);
   }
 
