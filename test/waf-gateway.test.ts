@@ -216,3 +216,32 @@ describe('WAF with the OWASP CRS (quick flags)', () => {
     assert.ok(gw.logs.some((l) => l.msg === 'waf: OWASP CRS loaded'));
   });
 });
+
+describe('WAF with waf.crs: auto', () => {
+  let up: Upstream;
+  before(async () => {
+    up = await startUpstream('app');
+  });
+  after(() => up.close());
+
+  it('finds the CRS through PORTCULLIS_CRS_DIR and says where it came from', async (t) => {
+    if (!haveCrs) return t.skip(`no CRS at ${crsDir}: set PORTCULLIS_CRS_DIR, or run \`portcullis crs install\``);
+    const gw = await pool.start({ yaml: yaml(up, '  crs: auto\n'), env: { PORTCULLIS_CRS_DIR: crsDir } });
+    const line = gw.logs.find((l) => l.msg === 'waf: OWASP CRS loaded');
+    assert.equal(line?.crsSource, 'auto: PORTCULLIS_CRS_DIR');
+    assert.equal(line?.crs, path.resolve(crsDir));
+    assert.equal((await request(`${gw.url}/?q=${encodeURIComponent('<script>alert(1)</script>')}`)).status, 403);
+  });
+
+  it('without any CRS, says so and runs your own rules only', async () => {
+    const gw = await pool.start({
+      yaml: yaml(up, `  crs: auto\n  rules: |\n${indent(RULES, 4)}\n`),
+      // Nothing installed in the test's data directory, no PORTCULLIS_CRS_DIR.
+      env: { PORTCULLIS_CRS_DIR: '' },
+    });
+    assert.ok(gw.logs.some((l) => l.msg === 'configuration warning' && /no OWASP CRS found/.test(String(l.path))), gw.stderrLines.join('\n'));
+    assert.ok(gw.logs.some((l) => l.msg === 'waf: no OWASP CRS, running your own rules only'));
+    assert.equal((await request(`${gw.url}/?q=${encodeURIComponent('<script>alert(1)</script>')}`)).status, 200);
+    assert.equal((await request(`${gw.url}/?q=evil`)).status, 403);
+  });
+});
