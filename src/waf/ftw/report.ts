@@ -98,7 +98,7 @@ export function formatReport(report: SuiteReport, options: ReportOptions = {}): 
   const vacuous = report.results.filter((r) => r.verdict === 'passed' && r.got.refused !== undefined && !r.expected.status && !r.expected.expectError).length;
   out.push(
     '',
-    `${s.total} stages from ${s.files} files (${report.testsDir}); front end: ${report.frontEnd}; rules loaded in ${s.loadMs} ms, stages run in ${(s.runMs / 1000).toFixed(1)} s`,
+    `${s.total} stages from ${s.files} files (${report.testsDir}); front end: ${report.frontEnd}; rules and test files loaded in ${s.loadMs} ms, stages run in ${(s.runMs / 1000).toFixed(1)} s`,
     ...(vacuous > 0 ? [`${vacuous} passed with only no_expect_ids on a request the gateway refused (the WAF never saw it)`] : []),
     `${s.overridden} overridden (not judged), ${s.passedWithOverride} passed against an override's output (counted as passed)${report.overridesFile ? `; overrides: ${report.overridesFile}` : ''}`,
     `${s.passed} passed, ${s.failed} failed`,
