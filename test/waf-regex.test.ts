@@ -473,6 +473,44 @@ describe('OWASP CRS @rx patterns', () => {
   const present = fs.existsSync(crsRules);
   const skip = present ? false : `CRS rules not found at ${crsRules} (set PORTCULLIS_SHARED)`;
 
+  it('the required-bytes prefilter never hides a match (CRS regression inputs)', { skip }, () => {
+    // Inputs: the URIs and bodies of the CRS's own regression tests, URL-decoded, sampled.
+    const testsDir = path.join(shared, 'crs', 'tests', 'regression', 'tests');
+    const inputs: string[] = [];
+    for (const dir of fs.readdirSync(testsDir)) {
+      if (!fs.statSync(path.join(testsDir, dir)).isDirectory()) continue;
+      for (const f of fs.readdirSync(path.join(testsDir, dir))) {
+        const text = fs.readFileSync(path.join(testsDir, dir, f), 'latin1');
+        for (const m of text.matchAll(/^\s+(?:uri|data):\s*"?(.*?)"?\s*$/gm)) {
+          let v = m[1]!;
+          try {
+            v = utf8(decodeURIComponent(v.replace(/\+/g, ' ')));
+          } catch {
+            // keep it as written
+          }
+          inputs.push(v);
+        }
+      }
+    }
+    assert.ok(inputs.length > 1000, `only ${inputs.length} inputs`);
+    let seed = 7;
+    const pick = () => inputs[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % inputs.length]!;
+    let compared = 0;
+    for (const { where, pattern } of crsPatterns()) {
+      const matcher = new PcreMatcher(pattern);
+      const plain = compilePcre(pattern);
+      for (let i = 0; i < 200; i++) {
+        const v = pick();
+        plain.lastIndex = 0;
+        const expected = plain.exec(v);
+        const got = matcher.exec(v);
+        assert.equal(got?.[0], expected?.[0], `${where} on ${JSON.stringify(v.slice(0, 80))}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 50_000);
+  });
+
   it('all compile, in both forms', { skip }, (t) => {
     const patterns = crsPatterns();
     assert.ok(patterns.length >= 300, `only ${patterns.length} @rx patterns found`);

@@ -4,6 +4,7 @@
 // without it shapes like `.*\.php\.*$` take quadratic time (every start position rescans the
 // rest). The same holds for any unbounded repeat of a set holding every byte, greedy or lazy.
 // It does not hold when a back reference could see the repeated text (PCRE has the same rule).
+import { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 
 export function isDotStarAnchored(parsed: ParsedPcre): boolean {
@@ -49,20 +50,65 @@ export function anchorRunStarts(parsed: ParsedPcre): ParsedPcre | undefined {
   return n ? { ...parsed, root: n } : undefined;
 }
 
-function leadingRunSet(node: PcreNode): PcreNode | undefined {
+/** The repeat a branch starts with, and what follows it in the branch. */
+function leadingRun(node: PcreNode): { set: PcreNode & { kind: 'set' }; rest: PcreNode[] } | undefined {
+  if (node.kind === 'repeat') {
+    return node.max === Infinity && node.body.kind === 'set' && !node.possessive ? { set: node.body, rest: [] } : undefined;
+  }
+  if (node.kind === 'seq' && node.items.length > 0) {
+    const head = leadingRun(node.items[0]!);
+    return head ? { set: head.set, rest: [...head.rest, ...node.items.slice(1)] } : undefined;
+  }
+  return undefined;
+}
+
+/** Bytes a match of `node` can start with, and whether it can match empty. */
+function firstBytes(node: PcreNode): { set: ByteSet; nullable: boolean } {
   switch (node.kind) {
-    case 'repeat':
-      return node.max === Infinity && node.body.kind === 'set' && !node.possessive ? node.body : undefined;
-    case 'seq':
-      return node.items.length > 0 ? leadingRunSet(node.items[0]!) : undefined;
+    case 'set':
+      return { set: node.set, nullable: false };
+    case 'seq': {
+      const set = new ByteSet();
+      for (const item of node.items) {
+        const f = firstBytes(item);
+        set.addSet(f.set);
+        if (!f.nullable) return { set, nullable: false };
+      }
+      return { set, nullable: true };
+    }
+    case 'alt': {
+      const set = new ByteSet();
+      let nullable = false;
+      for (const b of node.branches) {
+        const f = firstBytes(b);
+        set.addSet(f.set);
+        nullable ||= f.nullable;
+      }
+      return { set, nullable };
+    }
+    case 'group':
+      return firstBytes(node.body);
+    case 'repeat': {
+      const f = firstBytes(node.body);
+      return { set: f.set, nullable: f.nullable || node.min === 0 };
+    }
+    case 'assert':
+    case 'look':
+      return { set: new ByteSet(), nullable: true };
     default:
-      return undefined;
+      // A back reference can start with anything.
+      return { set: ByteSet.all(), nullable: true };
   }
 }
 
 function withRunStart(branch: PcreNode): PcreNode | undefined {
-  const set = leadingRunSet(branch);
-  if (!set) return undefined;
-  const guard: PcreNode = { kind: 'look', behind: true, negate: true, body: set };
+  const run = leadingRun(branch);
+  if (!run) return undefined;
+  // Only when what follows cannot start with a byte of the run: then, from the run's start, each
+  // way back through the run fails at once, and the whole search is linear. When they overlap
+  // the lookbehind would buy little and cost V8's linear-engine fallback (which cannot run it).
+  const next = firstBytes({ kind: 'seq', items: run.rest });
+  if (next.set.intersects(run.set.set)) return undefined;
+  const guard: PcreNode = { kind: 'look', behind: true, negate: true, body: run.set };
   return { kind: 'seq', items: [guard, ...(branch.kind === 'seq' ? branch.items : [branch])] };
 }

@@ -5,6 +5,7 @@
 // The one remaining difference, ^ after a final \n, is settled by line-start-quirk.ts.
 import { CR_STAND_IN } from './pcre-emit.js';
 import { newRegExp, translatePcre, type PcreOptions, type TranslateOptions } from './pcre.js';
+import { hasRequired } from './pcre-required.js';
 
 const CR_RE = /\r/g;
 const STAND_IN_RE = new RegExp(CR_STAND_IN, 'g');
@@ -21,6 +22,8 @@ export class PcreMatcher {
   /** Sticky: lastIndex must be reset before each search. */
   private readonly sticky: boolean;
   readonly groupCount: number;
+  /** Bytes every match needs (one of each list); a subject without them is not searched. */
+  private readonly required: string[][];
 
   /** Throws PcreError when the pattern is invalid or unsupported. */
   constructor(pattern: string, options: PcreOptions = {}) {
@@ -35,6 +38,7 @@ export class PcreMatcher {
     this.sticky = t.flags.includes('y');
     this.mapsCr = t.mapsCr;
     this.groupCount = t.groupCount;
+    this.required = t.required.map((codes) => codes.map((c) => String.fromCharCode(c)));
     this.all = global ? compile({ caseless, lineAnchors: 'crMapped', global }) : null;
     this.exactFirst = t.finalNewlineQuirk ? compile({ caseless }) : null;
     this.exactAll = t.finalNewlineQuirk && global ? compile({ caseless, global }) : null;
@@ -42,6 +46,7 @@ export class PcreMatcher {
 
   /** The first match, as RegExp.exec gives it (whole match and groups), or null. */
   exec(value: string): RegExpExecArray | null {
+    if (this.required.length > 0 && !hasRequired(value, this.required)) return null;
     const subject = this.prepare(value);
     if (this.sticky) this.first.lastIndex = 0;
     const m = this.first.exec(subject);
@@ -57,6 +62,7 @@ export class PcreMatcher {
   }
 
   test(value: string): boolean {
+    if (this.required.length > 0 && !hasRequired(value, this.required)) return false;
     if (this.exactFirst !== null) return this.exec(value) !== null;
     const subject = this.prepare(value);
     if (this.sticky) this.first.lastIndex = 0;
@@ -70,6 +76,7 @@ export class PcreMatcher {
    */
   execAll(value: string, visit: (m: RegExpExecArray) => boolean): void {
     if (this.all === null) throw new Error('PcreMatcher.execAll needs the global option');
+    if (this.required.length > 0 && !hasRequired(value, this.required)) return;
     const exact = this.exactAll !== null && value.charCodeAt(value.length - 1) === LF;
     const re = exact ? this.exactAll : this.all;
     const subject = exact ? value : this.prepare(value);

@@ -1,0 +1,267 @@
+// `npm run bench:waf`: what the WAF costs, in two parts, printed and saved under bench/results/.
+//
+//   in-process  inspection cost per request (median and p99 µs, requests/s on one core) of the
+//               engine with the full CRS at paranoia 1 and 4, for each request of the mix
+//               (bench/lib/waf-mix.ts), and the slowest request of an adversarial set;
+//   end to end  portcullis + CRS (block), portcullis without the WAF, and nginx + ModSecurity +
+//               the same CRS (../shared/tools/peer-modsecurity.sh), one worker each, the same
+//               upstream, wrk in its own process cycling through the same mix; requests/s and
+//               p50/p99, interleaved rounds, ratios; then the p99 the WAF adds to the 20 KB
+//               JSON POST at half load.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { crsDirectives } from '../src/waf/crs/setup.js';
+import { Transaction } from '../src/waf/engine/transaction.js';
+import type { RuleSet } from '../src/waf/engine/ruleset.js';
+import { loadRuleSet } from '../src/waf/seclang/loader.js';
+import { freePorts, GatewayProcess, Peer, REPO_ROOT, sharedDir, waitFor } from './lib/processes.js';
+import { rawRequest, wafMix, type MixRequest } from './lib/waf-mix.js';
+import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    'in-process-only': { type: 'boolean', default: false },
+    'end-to-end-only': { type: 'boolean', default: false },
+    iterations: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function inspect(rules: RuleSet, r: MixRequest): Transaction {
+  const tx = new Transaction(rules, { remoteAddr: '198.51.100.7', remotePort: 50000, serverAddr: '127.0.0.1', serverPort: 8080 });
+  tx.processUri(r.target, r.method, '1.1');
+  for (const [k, v] of r.headers) tx.addRequestHeader(k, v);
+  if (r.body.length > 0 || r.method === 'POST') tx.addRequestHeader('Content-Length', String(Buffer.byteLength(r.body)));
+  if (!tx.processRequestHeaders()) {
+    if (r.body.length > 0) tx.appendRequestBody(Buffer.from(r.body, 'utf8'));
+    tx.processRequestBody();
+  }
+  tx.processLogging();
+  return tx;
+}
+
+interface InProcessRow {
+  request: string;
+  attack: boolean;
+  blocked: boolean;
+  medianUs: number;
+  p99Us: number;
+  perCore: number;
+}
+
+function measureInProcess(crsDir: string, paranoia: number, iterations: number): { loadMs: number; rows: InProcessRow[]; slowest: { name: string; ms: number } } {
+  const t0 = performance.now();
+  const rules = loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: false }), name: 'bench.conf', baseDir: crsDir }]);
+  const loadMs = performance.now() - t0;
+  const rows: InProcessRow[] = [];
+  for (const r of wafMix()) {
+    for (let i = 0; i < 50; i++) inspect(rules, r);
+    const n = r.body.length > 10_000 ? Math.max(50, Math.round(iterations / 4)) : iterations;
+    const times: number[] = [];
+    let blocked = false;
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      const tx = inspect(rules, r);
+      times.push((performance.now() - s) * 1000);
+      blocked = tx.interruption !== undefined;
+    }
+    times.sort((a, b) => a - b);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    rows.push({ request: r.name, attack: r.attack, blocked, medianUs: Math.round(quantile(times, 0.5)), p99Us: Math.round(quantile(times, 0.99)), perCore: Math.round(1e6 / mean) });
+  }
+  const slowest = adversarial(rules);
+  return { loadMs: Math.round(loadMs), rows, slowest };
+}
+
+/** Requests made to be slow to inspect; the slowest one found. */
+function adversarial(rules: RuleSet): { name: string; ms: number } {
+  const sizes = [8192, 65536];
+  const fillers = ['a', '1', ' ', '/', '.', '%', "'", '"', '(', '<', '\\', '\n', '\r', '-', '$', '&', '=', ';', '{', '`', 'a1', '<a ', "'(", '../', '%2e', '/*', '--', 'select ', 'or 1=1 '];
+  let worst = { name: '', ms: 0 };
+  const base = [['Host', 'shop.example.com'], ['User-Agent', 'Mozilla/5.0']] as const;
+  for (const size of sizes) {
+    for (const f of fillers) {
+      const v = f.repeat(Math.ceil(size / f.length)).slice(0, size);
+      const shapes: MixRequest[] = [
+        { name: `query ${JSON.stringify(f)} x${size}`, attack: false, method: 'GET', target: `/?q=${encodeURIComponent(v)}`, headers: base, body: '' },
+        { name: `header ${JSON.stringify(f)} x${size}`, attack: false, method: 'GET', target: '/', headers: [...base, ['X-Data', v.replace(/[\r\n]/g, ' ')]], body: '' },
+        { name: `form ${JSON.stringify(f)} x${size}`, attack: false, method: 'POST', target: '/f', headers: [...base, ['Content-Type', 'application/x-www-form-urlencoded']], body: `q=${encodeURIComponent(v)}` },
+        { name: `json ${JSON.stringify(f)} x${size}`, attack: false, method: 'POST', target: '/j', headers: [...base, ['Content-Type', 'application/json']], body: JSON.stringify({ q: v }) },
+      ];
+      for (const r of shapes) {
+        const s = performance.now();
+        inspect(rules, r);
+        const ms = performance.now() - s;
+        if (ms > worst.ms) worst = { name: r.name, ms: Math.round(ms * 10) / 10 };
+      }
+    }
+  }
+  return worst;
+}
+
+/** A wrk script that sends the mix's requests in turn (read from files at start). */
+function mixScript(dir: string, requests: MixRequest[]): string {
+  const files = requests.map((r, i) => {
+    const f = path.join(dir, `req-${i}.http`);
+    writeFileSync(f, rawRequest(r));
+    return f;
+  });
+  return `
+local reqs = {}
+local n = 0
+function init(args)
+  for i, f in ipairs({ ${files.map((f) => JSON.stringify(f)).join(', ')} }) do
+    local h = io.open(f, "rb"); reqs[i] = h:read("*a"); h:close()
+  end
+end
+function request()
+  n = n + 1
+  return reqs[(n % #reqs) + 1]
+end
+`;
+}
+
+async function endToEnd(shared: string, crsDir: string, tmp: string) {
+  ensureWrk();
+  const [waf, plain, upstream, onPort, onAdmin, offPort, offAdmin] = await freePorts(7);
+  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), { waf: waf!, plain: plain!, upstream: upstream! }, path.join(tmp, 'peer'));
+  const common = (port: number, admin: number, name: string) => ['--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstream}`, '--admin', `127.0.0.1:${admin}`, '--workers', '1', '--data', path.join(tmp, name)];
+  const on = new GatewayProcess([...common(onPort!, onAdmin!, 'on'), '--waf', 'block', '--crs', crsDir, '--paranoia', '1'], path.join(tmp, 'on.log'), '/dev/null');
+  const off = new GatewayProcess(common(offPort!, offAdmin!, 'off'), path.join(tmp, 'off.log'), '/dev/null');
+  try {
+    peer.start(1, 1);
+    await on.start(`http://127.0.0.1:${onAdmin}`);
+    await off.start(`http://127.0.0.1:${offAdmin}`);
+    await waitFor(`http://127.0.0.1:${onPort}/`);
+    const mix = wafMix();
+    const targets = {
+      modsecurity: `http://127.0.0.1:${waf}/`,
+      portcullis: `http://127.0.0.1:${onPort}/`,
+      portcullisNoWaf: `http://127.0.0.1:${offPort}/`,
+    };
+    const seconds = Number(opts.duration);
+    const connections = Number(opts.connections);
+    const scripts = { mix: mixScript(tmp, mix), plain: mixScript(tmp, mix.filter((r) => r.name === 'get-plain')) };
+    const results: Record<string, Record<string, WrkResult[]>> = { mix: {}, plain: {} };
+    for (const url of Object.values(targets)) await runWrk(url, { connections, seconds: 3, scriptDir: tmp, script: scripts.mix });
+    for (let r = 1; r <= Number(opts.rounds); r++) {
+      for (const [load, script] of Object.entries(scripts)) {
+        for (const [name, url] of Object.entries(targets)) {
+          // ModSecurity is two orders of magnitude slower: fewer connections keep its latency sane.
+          const res = await runWrk(url, { connections: name === 'modsecurity' ? Math.min(connections, 8) : connections, seconds, scriptDir: tmp, script });
+          (results[load]![name] ??= []).push(res);
+          process.stderr.write(`bench: round ${r} ${load.padEnd(5)} ${name.padEnd(16)} ${Math.round(res.rps)} req/s  p50 ${res.p50Ms} ms  p99 ${res.p99Ms} ms\n`);
+        }
+      }
+    }
+    const summary = (runs: WrkResult[]) => ({ rps: Math.round(median(runs.map((x) => x.rps))), p50Ms: median(runs.map((x) => x.p50Ms)), p99Ms: median(runs.map((x) => x.p99Ms)) });
+    const table: Record<string, Record<string, ReturnType<typeof summary>>> = {};
+    for (const [load, byName] of Object.entries(results)) {
+      table[load] = {};
+      for (const [name, runs] of Object.entries(byName)) table[load][name] = summary(runs);
+    }
+    // Added p99 on the 20 KB JSON POST at half of the WAF's peak on it.
+    const json20 = mixScript(tmp, mix.filter((r) => r.name === 'json-20k'));
+    const peak = await runWrk(targets.portcullis, { connections, seconds, scriptDir: tmp, script: json20 });
+    const halfRate = Math.max(50, Math.round(peak.rps / 2));
+    const conns = Math.max(2, Math.round(halfRate / 250));
+    const interval = Math.max(1, Math.round((conns * 1000) / halfRate));
+    const paced = `${json20}\nlocal interval = ${interval}\nfunction delay() return math.random(0, 2 * interval) end\n`;
+    const onRuns: WrkResult[] = [];
+    const offRuns: WrkResult[] = [];
+    for (let r = 0; r < Number(opts.rounds); r++) {
+      onRuns.push(await runWrk(targets.portcullis, { connections: conns, seconds, scriptDir: tmp, script: paced }));
+      offRuns.push(await runWrk(targets.portcullisNoWaf, { connections: conns, seconds, scriptDir: tmp, script: paced }));
+    }
+    const half = {
+      peakRps: Math.round(peak.rps),
+      rps: Math.round(median(onRuns.map((x) => x.rps))),
+      wafP99Ms: median(onRuns.map((x) => x.p99Ms)),
+      noWafP99Ms: median(offRuns.map((x) => x.p99Ms)),
+      addedP99Ms: Number(median(onRuns.map((x, i) => x.p99Ms - offRuns[i]!.p99Ms)).toFixed(3)),
+    };
+    const ratio = (load: string, a: string, b: string) => Number(median(results[load]![a]!.map((x, i) => x.rps / results[load]![b]![i]!.rps)).toFixed(2));
+    return {
+      table,
+      halfLoad20kJson: half,
+      ratios: {
+        mixVsModSecurity: ratio('mix', 'portcullis', 'modsecurity'),
+        plainVsModSecurity: ratio('plain', 'portcullis', 'modsecurity'),
+        plainWafOnVsOff: ratio('plain', 'portcullis', 'portcullisNoWaf'),
+        mixWafOnVsOff: ratio('mix', 'portcullis', 'portcullisNoWaf'),
+      },
+    };
+  } finally {
+    await on.stop();
+    await off.stop();
+    peer.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const shared = sharedDir();
+  const crsDir = process.env.PORTCULLIS_CRS_DIR ?? (shared ? path.join(shared, 'crs') : undefined);
+  if (!crsDir || !shared) {
+    process.stderr.write('bench:waf needs ../shared (the CRS and the nginx + ModSecurity peer); set PORTCULLIS_SHARED.\n');
+    process.exitCode = 2;
+    return;
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'portcullis-wafbench-'));
+  const report: Record<string, unknown> = { benchmark: 'waf', date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version } };
+  const out: string[] = [''];
+  try {
+    if (!opts['end-to-end-only']) {
+      const inProcess: Record<string, unknown> = {};
+      for (const pl of [1, 4]) {
+        const m = measureInProcess(crsDir, pl, Number(opts.iterations));
+        inProcess[`pl${pl}`] = m;
+        out.push(`In-process, CRS paranoia ${pl} (loaded in ${m.loadMs} ms):`);
+        out.push(`  ${'request'.padEnd(18)} ${'verdict'.padEnd(8)} ${'median µs'.padStart(10)} ${'p99 µs'.padStart(9)} ${'req/s/core'.padStart(11)}`);
+        for (const r of m.rows) out.push(`  ${r.request.padEnd(18)} ${(r.blocked ? 'blocked' : 'passed').padEnd(8)} ${String(r.medianUs).padStart(10)} ${String(r.p99Us).padStart(9)} ${String(r.perCore).padStart(11)}`);
+        out.push(`  slowest adversarial request: ${m.slowest.name}, ${m.slowest.ms} ms`);
+      }
+      report.inProcess = inProcess;
+    }
+    if (!opts['in-process-only']) {
+      const e2e = await endToEnd(shared, crsDir, tmp);
+      report.endToEnd = e2e;
+      out.push('End to end, 1 worker each, wrk in its own process (medians of rounds):');
+      for (const [load, byName] of Object.entries(e2e.table)) {
+        for (const [name, s] of Object.entries(byName)) out.push(`  ${load.padEnd(5)} ${name.padEnd(16)} ${String(s.rps).padStart(8)} req/s  p50 ${s.p50Ms.toFixed(2)} ms  p99 ${s.p99Ms.toFixed(2)} ms`);
+      }
+      const r = e2e.ratios;
+      out.push(`  portcullis+CRS / nginx+ModSecurity+CRS: mix ${r.mixVsModSecurity}×, plain GET ${r.plainVsModSecurity}× (target ≥ 10×)`);
+      out.push(`  WAF on / WAF off: plain GET ${r.plainWafOnVsOff} (target ≥ 0.5), mix ${r.mixWafOnVsOff}`);
+      const h = e2e.halfLoad20kJson;
+      out.push(`  20 KB JSON POST at half load (${h.rps} req/s of ${h.peakRps}): p99 ${h.wafP99Ms} ms with the WAF, ${h.noWafP99Ms} ms without: +${h.addedP99Ms} ms (target < 2 ms)`);
+    }
+    const dir = path.join(REPO_ROOT, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `waf-${String(report.date).replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+    writeFileSync(path.join(dir, 'waf-latest.json'), `${JSON.stringify(report, null, 1)}\n`);
+    out.push(`  saved ${path.relative(REPO_ROOT, file)}`, '');
+    process.stdout.write(out.join('\n'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
