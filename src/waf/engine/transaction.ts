@@ -86,6 +86,7 @@ interface TargetRemoval {
   readonly keyRegex: RegExp | undefined;
 }
 
+const NO_REMOVALS: TargetRemoval[] = [];
 const PERSISTENT_NAMES = new Set(['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
 let transactionCounter = 0;
 const idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -590,14 +591,33 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     return false;
   }
 
-  /** Targets taken out by ctl:ruleRemoveTarget*: the whole target, or one member. */
-  private targetRemoved(rule: Rule, target: Target, key: string | undefined): boolean {
-    if (this.targetRemovals.length === 0) return false;
+  /** The target removals that apply to this rule, worked out once per rule evaluated. */
+  private removalsFor(rule: Rule): TargetRemoval[] {
+    if (this.targetRemovals.length === 0) return NO_REMOVALS;
+    if (this.removalsRule === rule && this.removalsVersion === this.targetRemovals.length) return this.removalsCache;
     const head = rule.chainHead;
+    const out: TargetRemoval[] = [];
     for (const r of this.targetRemovals) {
       if (r.byId && !r.byId.some(([a, b]) => head.id >= a && head.id <= b)) continue;
       if (r.byTag !== undefined && !head.tags.includes(r.byTag)) continue;
       if (r.byMsg !== undefined && head.msg?.text !== r.byMsg) continue;
+      out.push(r);
+    }
+    this.removalsRule = rule;
+    this.removalsVersion = this.targetRemovals.length;
+    this.removalsCache = out;
+    return out;
+  }
+
+  private removalsRule: Rule | undefined = undefined;
+  private removalsVersion = 0;
+  private removalsCache: TargetRemoval[] = NO_REMOVALS;
+
+  /** Targets taken out by ctl:ruleRemoveTarget*: the whole target, or one member. */
+  private targetRemoved(rule: Rule, target: Target, key: string | undefined): boolean {
+    const removals = this.removalsFor(rule);
+    if (removals.length === 0) return false;
+    for (const r of removals) {
       if (r.ref.name !== target.variable.name) continue;
       const sel = r.ref.selector;
       if (key === undefined) {
@@ -636,7 +656,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   }
 
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
-    this.captures.length = 0;
+    if (this.captures.length > 0) this.captures.length = 0;
     const hit = op.evaluate(this, value) !== rule.negated;
     if (!hit) return false;
     if (rule.capture && this.captures.length > 0) {
