@@ -37,8 +37,10 @@ function jsonBody(bytes: number, seed: number): string {
   let i = 0;
   let text = '';
   while (text.length < bytes) {
-    const w = words(6, seed + i);
-    items.push({ id: 1000 + i, sku: `SKU-${(seed * 31 + i) % 99991}`, name: w.slice(0, 3).join(' '), qty: (i % 5) + 1, price: ((i * 137) % 10000) / 100, tags: w.slice(3), note: `${w.join(' ')} ${i}` });
+    // About 250 bytes and 6 values per item: a 20 KB body has some 500 arguments, under
+    // SecArgumentsLimit (1000), as typical API payloads are.
+    const w = words(30, seed + i);
+    items.push({ id: 1000 + i, sku: `SKU-${(seed * 31 + i) % 99991}`, name: w.slice(0, 3).join(' '), qty: (i % 5) + 1, price: ((i * 137) % 10000) / 100, note: `${w.join(' ')} ${i}` });
     i++;
     text = JSON.stringify({ customer: { id: 42, email: 'jane.doe@example.com', country: 'DE' }, currency: 'EUR', items });
   }
