@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePorts, GatewayProcess, Peer, REPO_ROOT, rssBytes, sharedDir, waitFor } from './lib/processes.js';
 import { bodiesScript, ensureWrk, PACED_SCRIPT, runWrk, type WrkResult } from './lib/wrk.js';
+import { median } from './lib/stats.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -36,11 +37,6 @@ const workers = Number(opts.workers);
 const memorySeconds = Number(opts['memory-seconds']);
 
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function summarize(runs: WrkResult[]) {
   return {

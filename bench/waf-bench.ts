@@ -19,6 +19,7 @@ import { loadRuleSet } from '../src/waf/seclang/loader.js';
 import { freePorts, GatewayProcess, Peer, REPO_ROOT, sharedDir, waitFor } from './lib/processes.js';
 import { rawRequest, wafMix, type MixRequest } from './lib/waf-mix.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
+import { median } from './lib/stats.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,11 +36,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function inspect(rules: RuleSet, r: MixRequest): Transaction {
   const tx = new Transaction(rules, { remoteAddr: '198.51.100.7', remotePort: 50000, serverAddr: '127.0.0.1', serverPort: 8080 });

@@ -2,31 +2,14 @@
 // `path: what is wrong` (with its line), environment interpolation, unknown keys refused, the
 // published JSON Schema kept in step with the definitions.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError, formatProblem } from '../src/config/problems.js';
 import { jsonSchemaDocument } from '../src/config/schema.js';
 import { parseDuration, parseRate, parseSize } from '../src/config/units.js';
-import { BIN, REPO_ROOT, tempDir } from './helpers/gateway.js';
-
-const run = promisify(execFile);
-
-async function validate(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = tempDir();
-  const file = path.join(dir, 'p.yaml');
-  writeFileSync(file, yaml);
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'config', 'validate', file], { env: { ...process.env, ...env }, cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { REPO_ROOT, tempDir, validateConfig as validate } from './helpers/gateway.js';
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   const dir = tempDir();

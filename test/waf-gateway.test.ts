@@ -3,10 +3,10 @@
 // per-route exclusions, configuration errors, and the OWASP CRS when it is available.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, GatewayPool, REPO_ROOT, tempDir, type RunningGateway } from './helpers/gateway.js';
+import { BIN, GatewayPool, REPO_ROOT, tempDir, validateConfig as validate, type RunningGateway } from './helpers/gateway.js';
 import { request } from './helpers/http.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
@@ -148,17 +148,6 @@ describe('WAF in detect mode', () => {
     assert.match(String(waf?.reason), /detected: rules 1001/);
   });
 });
-
-function validate(yamlText: string): Promise<{ code: number; stderr: string; stdout: string }> {
-  const dir = tempDir();
-  const file = path.join(dir, 'portcullis.yaml');
-  writeFileSync(file, yamlText);
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'config', 'validate', file], { cwd: dir }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('WAF configuration errors', () => {
   const base = 'upstreams: { app: { targets: [http://127.0.0.1:9] } }\nroutes: [{ name: main, upstream: app }]\n';

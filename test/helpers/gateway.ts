@@ -1,15 +1,32 @@
 // Runs the real gateway through its command line (`portcullis serve`), as a user would, and
 // collects its access log (stdout) and operational log (stderr) for assertions.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const BIN = path.join(REPO_ROOT, 'bin/portcullis.js');
 
 export function tempDir(prefix = 'portcullis-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const run = promisify(execFile);
+
+/** `portcullis config validate` on a file holding `yaml`: its exit code and output. */
+export async function validateConfig(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = tempDir();
+  const file = path.join(dir, 'p.yaml');
+  writeFileSync(file, yaml);
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'config', 'validate', file], { env: { ...process.env, ...env }, cwd: dir });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
 
 export interface LogLine {

@@ -4,6 +4,8 @@
 // thresholds), then the rules. The CRS files are read where they are, never copied.
 import fs from 'node:fs';
 import path from 'node:path';
+// Debian keeps the CRS's crs-setup.conf apart from the rules.
+import { DEBIAN_CRS_SETUP } from './locate.js';
 
 export interface CrsSetupOptions {
   /** The CRS directory (with rules/ and crs-setup.conf.example). */
@@ -36,15 +38,12 @@ export function crsProblem(dir: string): string | undefined {
   return undefined;
 }
 
-/** Debian keeps the CRS's crs-setup.conf apart from the rules. */
-const DEBIAN_SETUP = '/etc/modsecurity/crs/crs-setup.conf';
-
 export function crsSetupFile(dir: string): string {
   const own = path.join(dir, 'crs-setup.conf');
   if (fs.existsSync(own)) return own;
   const example = path.join(dir, 'crs-setup.conf.example');
-  if (fs.existsSync(example) || !fs.existsSync(DEBIAN_SETUP)) return example;
-  return DEBIAN_SETUP;
+  if (fs.existsSync(example) || !fs.existsSync(DEBIAN_CRS_SETUP)) return example;
+  return DEBIAN_CRS_SETUP;
 }
 
 const quote = (p: string) => `"${p.replace(/"/g, '\\"')}"`;

@@ -21,7 +21,6 @@ export interface PersistentStore {
 export class PersistentCollection {
   readonly data = new KeyedCollection();
   readonly expires = new Map<string, number>();
-  dirty = false;
 
   constructor(
     readonly collection: string,

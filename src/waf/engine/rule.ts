@@ -47,8 +47,6 @@ export class Rule {
   hasNone = false;
   /** Effective chain: the phase's default transformations unless t:none, then the rule's. */
   transformations: readonly Transformation[] = [];
-  /** A key for the effective chain, shared by rules with the same chain (transformation cache). */
-  transformationKey = '';
   /** The effective chain's node in the rule set's chain tree (see transform-chain.ts). */
   chainNode: ChainNode | undefined = undefined;
 
@@ -95,14 +93,6 @@ export class Rule {
     return r;
   }
 
-  hasTag(tag: string): boolean {
-    return this.tags.includes(tag);
-  }
-
-  /** "file:line id" for messages. */
-  get where(): string {
-    return `${this.file}:${this.line}${this.id ? ` (id ${this.id})` : ''}`;
-  }
 }
 
 /** SecDefaultAction of one phase. */

@@ -13,8 +13,6 @@ export class RuleSet {
   readonly phases: Rule[][] = [[], [], [], [], [], []];
   readonly byId = new Map<number, Rule>();
   readonly defaults: DefaultActions[] = [PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS];
-  /** For each phase, marker name → index of the marker in phases[p]. */
-  readonly markerIndex: Array<Map<string, number>> = Array.from({ length: 6 }, () => new Map<string, number>());
   /** Every rule's transformation chain, sharing prefixes. */
   readonly chains = new ChainTree();
   /** Files the rules came from (for messages and reloads). */

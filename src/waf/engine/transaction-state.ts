@@ -68,8 +68,6 @@ export class TransactionState {
   readonly requestCookies: Entry[] = [];
   serverName: string | undefined = undefined;
   authType: string | undefined = undefined;
-  /** Content-Type's media type, lower-cased, for the body processor choice. */
-  contentType = '';
 
   // Arguments (ARGS = GET then POST, in order)
   readonly args: Entry[] = [];

@@ -13,7 +13,8 @@ import { parseRequestBody, parseUrlEncoded, urlEncodedError } from '../bodies/in
 import type { BodyProcessorName } from '../bodies/body.js';
 import type { OperatorRunContext } from '../operators/operator.js';
 import { compilePcre } from '../regex/pcre.js';
-import { parseVariableList, type VariableRef } from '../seclang/variable-list.js';
+import { hexValue } from '../transformations/byte-classes.js';
+import { parseVariableList, type Selector, type VariableRef } from '../seclang/variable-list.js';
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
@@ -102,7 +103,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   private forceRequestBodyVariable = false;
   auditEngine: string;
   auditLogParts: string;
-  private bodyProcessorOverride: string | undefined = undefined;
 
   private requestChunks: string[] = [];
   private requestBodySize = 0;
@@ -206,7 +206,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
         break;
       case 'content-type': {
         const l = value.toLowerCase();
-        this.contentType = l;
         if (l.startsWith('multipart/form-data')) this.reqbodyProcessor = 'MULTIPART';
         else if (l.startsWith('application/x-www-form-urlencoded')) this.reqbodyProcessor = 'URLENCODED';
         break;
@@ -303,13 +302,13 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // libmodsecurity v3 always sets it, so the CRS's Java rules then match XML element names as
     // if they were data (its own override list says so); v2 sets it for urlencoded only, so JSON
     // keys holding arrays escape the rules that look for them in the body.
-    const processor = this.bodyProcessorOverride ?? this.reqbodyProcessor;
+    const processor = this.reqbodyProcessor;
     if (body.length > 0 && (processor === 'URLENCODED' || processor === 'JSON' || this.forceRequestBodyVariable)) this.requestBody = body;
     return this.runPhase(2);
   }
 
   private processBody(body: string): void {
-    const processor = this.bodyProcessorOverride ?? this.reqbodyProcessor;
+    const processor = this.reqbodyProcessor;
     const s = this.ruleset.settings;
     const setError = (msg: string | undefined) => {
       if (msg === undefined) {
@@ -326,7 +325,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       setError(undefined);
       return;
     }
-    this.reqbodyProcessor = processor;
     if (processor !== 'MULTIPART' && body.length > s.requestBodyNoFilesLimit) {
       this.reqbodyError = '1';
       this.reqbodyErrorMsg = 'Request body excluding files is bigger than the maximum expected.';
@@ -581,12 +579,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const ex = rule.exclusions;
     for (let i = 0; i < ex.length; i++) {
       const t = ex[i]!;
-      if (t.variable.name !== variable) continue;
-      const sel = t.ref.selector;
-      if (sel === undefined) return true;
-      if (key === undefined) continue;
-      if (sel.kind === 'key' && key.toLowerCase() === sel.lower) return true;
-      if (sel.kind === 'regex' && t.keyRegex?.test(key)) return true;
+      if (t.variable.name === variable && covers(t.ref.selector, t.keyRegex, key)) return true;
     }
     return false;
   }
@@ -618,15 +611,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const removals = this.removalsFor(rule);
     if (removals.length === 0) return false;
     for (const r of removals) {
-      if (r.ref.name !== target.variable.name) continue;
-      const sel = r.ref.selector;
-      if (key === undefined) {
-        if (sel === undefined) return true;
-        continue;
-      }
-      if (sel === undefined) return true;
-      if (sel.kind === 'key' && sel.lower === key.toLowerCase()) return true;
-      if (sel.kind === 'regex' && r.keyRegex?.test(key)) return true;
+      if (r.ref.name === target.variable.name && covers(r.ref.selector, r.keyRegex, key)) return true;
     }
     return false;
   }
@@ -754,11 +739,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     return this.persistent.get(name)?.data;
   }
 
-  touchPersistent(name: string): void {
-    const c = this.persistent.get(name);
-    if (c) c.dirty = true;
-  }
-
   initCollection(name: string, key: string): void {
     if (!PERSISTENT_NAMES.has(name) || this.persistent.has(name)) return;
     const now = Date.now();
@@ -822,7 +802,6 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   }
 
   setRequestBodyProcessor(name: string): void {
-    this.bodyProcessorOverride = name;
     // REQBODY_PROCESSOR shows the choice at once (the CRS's phase 1 rules read it).
     this.reqbodyProcessor = name;
   }
@@ -855,15 +834,20 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   }
 }
 
+/**
+ * Whether an exclusion or a removed target covers a value: one without a selector covers the
+ * whole variable; with one, only the members whose key it names (or its regex matches).
+ * `key` is undefined for the variable as a whole (a scalar, or the check before its members).
+ */
+function covers(sel: Selector | undefined, keyRegex: RegExp | undefined, key: string | undefined): boolean {
+  if (sel === undefined) return true;
+  if (key === undefined) return false;
+  if (sel.kind === 'key') return sel.lower === key.toLowerCase();
+  return sel.kind === 'regex' && keyRegex !== undefined && keyRegex.test(key);
+}
+
 // -----------------------------------------------------------------------------------------------
 // Decoding as ModSecurity's utils do it
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
 
 /** utils::uri_decode: %XX only (no '+'), invalid escapes kept. */
 export function uriDecode(s: string): string {

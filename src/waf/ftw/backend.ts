@@ -10,6 +10,8 @@
 // ...), which decides whether the WAF inspects the body (SecResponseBodyMimeType). Responses are
 // given a Content-Length and a Date, as Go adds them.
 
+import { STATUS_CODES } from 'node:http';
+
 export interface BackendRequest {
   readonly method: string;
   readonly uri: string;
@@ -27,42 +29,9 @@ export interface BackendResponse {
 
 export type Backend = (req: BackendRequest) => BackendResponse;
 
-const REASONS: Record<number, string> = {
-  100: 'Continue',
-  101: 'Switching Protocols',
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No Content',
-  206: 'Partial Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  303: 'See Other',
-  304: 'Not Modified',
-  307: 'Temporary Redirect',
-  308: 'Permanent Redirect',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  411: 'Length Required',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  415: 'Unsupported Media Type',
-  417: 'Expectation Failed',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  505: 'HTTP Version Not Supported',
-};
-
+/** The status line's reason phrase (Node's table; nothing judges it). */
 export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? '';
+  return STATUS_CODES[status] ?? '';
 }
 
 // -------------------------------------------------------------------------------------------------

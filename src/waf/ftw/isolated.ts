@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TestOverride } from './overrides.js';
 import { problemResult, type StageRunnerOptions } from './runner.js';
-import { loadSuiteTests, resolveOverrides, summarize, type SuiteOptions, type SuiteReport } from './suite.js';
+import { loadSuiteTests, resolveOverrides, suiteReport, type SuiteOptions, type SuiteReport } from './suite.js';
 import type { StageRecord, StageResult } from './types.js';
 
 export interface WorkerInput {
@@ -143,13 +143,7 @@ export async function runSuiteIsolated(options: IsolatedSuiteOptions): Promise<S
   let next = 0;
   while (next < records.length) next = await runFrom(next);
   if (records.length === 0) loadMs = performance.now() - t0;
-  return {
-    crsDir: options.crsDir,
-    testsDir: tests.testsDir,
-    frontEnd: options.frontEnd ?? 'portcullis',
-    overridesFile: file,
-    summary: summarize(results, tests.files, loadMs, performance.now() - t1),
-    // Results in suite order (problems first), whatever the order they arrived in.
-    results: [...results.slice(0, tests.problems.length), ...byIndex.filter((r): r is StageResult => r !== undefined)],
-  };
+  // Results in suite order (problems first), whatever the order they arrived in.
+  const ordered = [...results.slice(0, tests.problems.length), ...byIndex.filter((r): r is StageResult => r !== undefined)];
+  return suiteReport(options, tests, file, ordered, loadMs, performance.now() - t1);
 }

@@ -127,12 +127,24 @@ export function runSuite(options: SuiteOptions): SuiteReport {
     results.push(r);
     options.onResult?.(r, results.length, total);
   });
+  return suiteReport(options, tests, file, results, loadMs, performance.now() - t1);
+}
+
+/** The report of a run, in process or isolated. */
+export function suiteReport(
+  options: SuiteOptions,
+  tests: { readonly testsDir: string; readonly files: number },
+  overridesFile: string | null,
+  results: readonly StageResult[],
+  loadMs: number,
+  runMs: number,
+): SuiteReport {
   return {
     crsDir: options.crsDir,
     testsDir: tests.testsDir,
     frontEnd: options.frontEnd ?? 'portcullis',
-    overridesFile: file,
-    summary: summarize(results, tests.files, loadMs, performance.now() - t1),
+    overridesFile,
+    summary: summarize(results, tests.files, loadMs, runMs),
     results,
   };
 }

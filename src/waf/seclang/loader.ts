@@ -9,7 +9,6 @@ import type { OperatorCompileContext } from '../operators/operator.js';
 import { compilePcre, enableRegexSafetyNet } from '../regex/pcre.js';
 import { getVariable } from '../variables/index.js';
 import { getAction } from '../engine/actions/index.js';
-import { Macro } from '../engine/macro.js';
 import { MemoryStore, type PersistentStore } from '../engine/persistence.js';
 import { PASS_DEFAULTS, Rule, type DefaultActions, type Target } from '../engine/rule.js';
 import { PHASES, RuleSet } from '../engine/ruleset.js';
@@ -212,6 +211,8 @@ class RuleSetBuilder {
   private openChain: Rule | undefined = undefined;
   private removed: Array<(r: Rule) => boolean> = [];
   private updates: Array<() => void> = [];
+  /** Directory of the file being read: data files of operators are relative to it. */
+  private baseDir = process.cwd();
 
   constructor(
     private readonly store: PersistentStore,
@@ -277,7 +278,8 @@ class RuleSetBuilder {
         this.openChain = undefined;
       }
       try {
-        this.baseDir = d.file === name ? baseDir : path.dirname(d.file);
+        // Set before each directive: an Include in between has pointed it at the included file.
+        this.baseDir = baseDir;
         handler(this, d);
       } catch (err) {
         if (err instanceof SecLangError) this.fail(err.file, err.line, err.problem);
@@ -285,8 +287,6 @@ class RuleSetBuilder {
       }
     }
   }
-
-  private baseDir = process.cwd();
 
   private operatorContext(): OperatorCompileContext {
     return {
@@ -512,7 +512,6 @@ class RuleSetBuilder {
           const m = new Rule('', 0);
           m.marker = entry;
           m.phase = p;
-          set.markerIndex[p]!.set(entry, set.phases[p]!.length);
           set.phases[p]!.push(m);
         }
         continue;
@@ -531,7 +530,6 @@ class RuleSetBuilder {
 
 function finishTransformations(rule: Rule, defaults: DefaultActions): void {
   rule.transformations = rule.hasNone ? rule.ownTransformations : [...defaults.transformations, ...rule.ownTransformations];
-  rule.transformationKey = rule.transformations.map((t) => t.name).join(',');
 }
 
 /** The XPath subset is checked by the XML document at run time; here only obvious mistakes. */
@@ -542,4 +540,3 @@ function validateXPath(expression: string): void {
   }
 }
 
-export { Macro };

@@ -28,14 +28,3 @@ export function requireValue(name: string, value: string | undefined): string {
 export function forbidValue(name: string, value: string | undefined): void {
   if (value !== undefined && value !== '') throw new Error(`action "${name}" takes no value`);
 }
-
-/**
- * C++ std::stoi as ModSecurity uses it: optional blanks, a sign and digits, the rest ignored;
- * anything else (or out of the int range) counts as 0.
- */
-export function stoi(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(text);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  return n > 2147483647 || n < -2147483648 ? 0 : n;
-}

@@ -3,7 +3,8 @@
 import { Macro } from '../macro.js';
 import type { RuntimeAction } from '../rule.js';
 import type { Transaction } from '../transaction.js';
-import { registerAction, requireValue, stoi } from './action.js';
+import { registerAction, requireValue } from './action.js';
+import { cStoi } from '../../operators/c-integer.js';
 
 const PERSISTENT = new Set(['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
 
@@ -35,7 +36,7 @@ registerAction({
     const secs = Macro.compile(seconds);
     const action: RuntimeAction = {
       name: 'expirevar',
-      run: (tx: Transaction) => tx.expireVariable(collection, key.expand(tx), stoi(secs.expand(tx))),
+      run: (tx: Transaction) => tx.expireVariable(collection, key.expand(tx), cStoi(secs.expand(tx))),
     };
     rule.afterMatch.push(action);
   },

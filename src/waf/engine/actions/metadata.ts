@@ -2,7 +2,8 @@
 // transformations and flow control. They act when the rule set loads, not per request.
 import { getTransformation } from '../../transformations/registry.js';
 import { Macro } from '../macro.js';
-import { forbidValue, registerAction, requireValue, stoi } from './action.js';
+import { forbidValue, registerAction, requireValue } from './action.js';
+import { cStoi } from '../../operators/c-integer.js';
 import type { Rule } from '../rule.js';
 
 registerAction({
@@ -91,7 +92,7 @@ registerAction({
 registerAction({
   name: 'skip',
   build(value, rule) {
-    const n = stoi(requireValue('skip', value));
+    const n = cStoi(requireValue('skip', value));
     if (n < 1) throw new Error(`skip needs a positive number of rules, not "${value}"`);
     rule.skip = n;
   },

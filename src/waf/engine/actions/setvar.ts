@@ -4,7 +4,8 @@
 import { Macro } from '../macro.js';
 import type { RuntimeAction } from '../rule.js';
 import type { Transaction } from '../transaction.js';
-import { registerAction, requireValue, stoi } from './action.js';
+import { registerAction, requireValue } from './action.js';
+import { cStoi } from '../../operators/c-integer.js';
 
 export const WRITABLE_COLLECTIONS = new Set(['TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
 
@@ -36,10 +37,9 @@ class SetVar implements RuntimeAction {
         return;
       case 'add':
       case 'sub': {
-        const current = stoi(target.get(key) ?? '');
-        const delta = stoi(this.value!.expand(tx));
+        const current = cStoi(target.get(key) ?? '');
+        const delta = cStoi(this.value!.expand(tx));
         target.set(key, String(this.op === 'add' ? current + delta : current - delta));
-        tx.touchPersistent(this.collection);
       }
     }
   }
