@@ -8,6 +8,7 @@ import type { VariableDef } from '../variables/variable.js';
 import type { Macro } from './macro.js';
 import type { Transaction } from './transaction.js';
 import type { ChainNode } from './transform-chain.js';
+import type { RulePrefilter } from './prefilter/rule-prefilter.js';
 
 /** One target of a rule, compiled against the variable registry. */
 export interface Target {
@@ -49,6 +50,8 @@ export class Rule {
   transformations: readonly Transformation[] = [];
   /** The effective chain's node in the rule set's chain tree (see transform-chain.ts). */
   chainNode: ChainNode | undefined = undefined;
+  /** Set when the operator declares literals and the rule set was built with prefilters. */
+  prefilter: RulePrefilter | undefined = undefined;
 
   msg: Macro | undefined = undefined;
   logdata: Macro | undefined = undefined;

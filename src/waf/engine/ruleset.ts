@@ -5,6 +5,7 @@ import { PASS_DEFAULTS, type DefaultActions, type Rule } from './rule.js';
 import type { EngineSettings } from './settings.js';
 import type { PersistentStore } from './persistence.js';
 import { ChainTree } from './transform-chain.js';
+import type { Prefilters } from './prefilter/rule-prefilter.js';
 
 export const PHASES = [1, 2, 3, 4, 5] as const;
 
@@ -15,6 +16,8 @@ export class RuleSet {
   readonly defaults: DefaultActions[] = [PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS, PASS_DEFAULTS];
   /** Every rule's transformation chain, sharing prefixes. */
   readonly chains = new ChainTree();
+  /** The literal scanners of the rule prefilter (prefilter/rule-prefilter.ts), unless turned off. */
+  prefilters: Prefilters | undefined = undefined;
   /** Files the rules came from (for messages and reloads). */
   readonly files: string[] = [];
 

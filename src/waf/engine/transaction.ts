@@ -19,6 +19,7 @@ import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
 import { ChainCache } from './transform-chain.js';
+import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
 import type { Rule, Target } from './rule.js';
 import type { RuleSet } from './ruleset.js';
@@ -132,6 +133,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   private chainMatches: MatchedVariable[] = [];
   /** Transformation results of this transaction, shared by rules with the same chain steps. */
   private readonly transformed: ChainCache;
+  /** Literal masks of this transaction's values (absent when the rule set has no prefilter). */
+  private readonly prefilter: PrefilterCache | undefined;
 
   constructor(
     readonly ruleset: RuleSet,
@@ -150,6 +153,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
     this.transformed = new ChainCache(ruleset.chains.nodes.length);
+    this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed) : undefined;
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';
   }
@@ -451,6 +455,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.allowType = 'none';
     if (this.budgetExceeded) return this.interruption;
     const rules = this.ruleset.phases[phase]!;
+    this.prefilter?.newPhase();
     const started = performance.now();
     const deadline = started + (this.budgetMs - this.inspectionMs);
     // The clock is read every 8 rules for ordinary requests, and after every rule once the
@@ -504,6 +509,9 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (rule.unconditional) {
       matched = true;
       for (const a of rule.setvars) a.run(this, rule);
+    } else if (rule.prefilter?.slots !== undefined && !this.prefilter!.ruleMayMatch(this, rule.prefilter)) {
+      // No value of any target holds a literal the operator needs (prefilter/rule-prefilter.ts).
+      matched = false;
     } else {
       for (const target of rule.targets) {
         if (this.targetRemoved(rule, target, undefined)) continue;
@@ -623,12 +631,12 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (rule.multiMatch) {
       let any = false;
       let current = value;
-      if (this.tryOnce(rule, op, name, current)) any = true;
+      if (this.tryChecked(rule, op, name, current)) any = true;
       for (const t of rule.transformations) {
         const next = t.transform(current);
         if (next !== current) {
           current = next;
-          if (this.tryOnce(rule, op, name, current)) any = true;
+          if (this.tryChecked(rule, op, name, current)) any = true;
         }
       }
       return any;
@@ -637,13 +645,27 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let current = value;
     if (node) current = this.transformed.apply(node, value);
     else for (const t of rule.transformations) current = t.transform(current);
-    return this.tryOnce(rule, op, name, current);
+    return this.tryChecked(rule, op, name, current);
   }
 
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
     if (this.captures.length > 0) this.captures.length = 0;
     const hit = op.evaluate(this, value) !== rule.negated;
-    if (!hit) return false;
+    return hit && this.recordMatch(rule, name, value);
+  }
+
+  /** As tryOnce, the prefilter asked first (prefilter/rule-prefilter.ts). */
+  private tryChecked(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
+    const p = rule.prefilter;
+    if (p !== undefined && !this.prefilter!.valueMayMatch(p, value)) {
+      // The operator would not match: only a negated rule does.
+      if (this.captures.length > 0) this.captures.length = 0;
+      return rule.negated && this.recordMatch(rule, name, value);
+    }
+    return this.tryOnce(rule, op, name, value);
+  }
+
+  private recordMatch(rule: Rule, name: string, value: string): boolean {
     if (rule.capture && this.captures.length > 0) {
       for (let i = 0; i < this.captures.length && i < 10; i++) this.tx.set(String(i), this.captures[i]!);
     }

@@ -44,32 +44,46 @@ export class ChainTree {
   }
 }
 
-/** Per-transaction results: node id → (input value → output of the chain up to that node). */
+/**
+ * Per-transaction results: input value → its output at each node (an array indexed by node id).
+ * One map entry per distinct value, however many chains it goes through: a big JSON body has
+ * hundreds of values and dozens of chains, and a map entry per (value, node) cost more than the
+ * transformations themselves, most of which change nothing.
+ */
 export class ChainCache {
-  private readonly maps: Array<Map<string, string> | undefined>;
-  /** Entries kept in all; past the bound, results are computed without being kept. */
-  private size = 0;
+  private readonly byValue = new Map<string, Array<string | undefined>>();
+  /** Values kept; past the bound, results are computed without being kept. */
+  private readonly maxValues: number;
 
   constructor(
-    nodes: number,
-    private readonly maxEntries = 50_000,
+    private readonly nodes: number,
+    maxValues = 5_000,
   ) {
-    this.maps = new Array<Map<string, string> | undefined>(nodes);
+    this.maxValues = maxValues;
   }
 
   /** The value after the whole chain ending at `node`. */
   apply(node: ChainNode, value: string): string {
     if (node.depth === 0) return value;
-    let map = this.maps[node.id];
-    const hit = map?.get(value);
-    if (hit !== undefined) return hit;
-    const before = this.apply(node.parent!, value);
-    const out = node.transformation!.transform(before);
-    if (this.size < this.maxEntries) {
-      if (!map) this.maps[node.id] = map = new Map();
-      map.set(value, out);
-      this.size++;
+    let row = this.byValue.get(value);
+    if (row === undefined) {
+      if (this.byValue.size >= this.maxValues) return this.compute(node, value);
+      row = new Array<string | undefined>(this.nodes);
+      this.byValue.set(value, row);
     }
+    return this.applyIn(row, node, value);
+  }
+
+  private applyIn(row: Array<string | undefined>, node: ChainNode, value: string): string {
+    const hit = row[node.id];
+    if (hit !== undefined) return hit;
+    const before = node.depth === 1 ? value : this.applyIn(row, node.parent!, value);
+    const out = node.transformation!.transform(before);
+    row[node.id] = out;
     return out;
+  }
+
+  private compute(node: ChainNode, value: string): string {
+    return node.depth === 0 ? value : node.transformation!.transform(this.compute(node.parent!, value));
   }
 }

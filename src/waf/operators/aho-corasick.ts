@@ -123,6 +123,18 @@ export class PhraseAutomaton {
     return { end, phrase: this.spell(this.lastState) };
   }
 
+  /** The non-empty phrases, ASCII case-folded (what a match needs one of). */
+  foldedPhrases(): string[] {
+    const out = new Set<string>();
+    for (const p of this.phrases) {
+      if (p.length === 0) continue;
+      let f = '';
+      for (let i = 0; i < p.length; i++) f += String.fromCharCode(FOLD[p.charCodeAt(i) & 0xff]!);
+      out.add(f);
+    }
+    return [...out];
+  }
+
   /** True when some phrase occurs in `text` (no allocation). */
   test(text: string): boolean {
     return this.firstEnd(text) >= 0;

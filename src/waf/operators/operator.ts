@@ -26,6 +26,12 @@ export interface OperatorRunContext {
 export interface Operator {
   /** True when `value` matches (negation with `!` is applied by the engine, not here). */
   evaluate(ctx: OperatorRunContext, value: string): boolean;
+  /**
+   * ASCII case-folded strings of which every value this operator matches contains at least one
+   * (none known: undefined). The engine's prefilter (engine/prefilter/) skips the operator, or
+   * the whole rule, when none occurs; so the list must be necessary for a match, never guessed.
+   */
+  readonly literals?: readonly string[];
 }
 
 export interface OperatorFactory {

@@ -7,7 +7,11 @@ import { matchPhrases } from './phrase-match.js';
 import { sharedAutomaton } from './shared-automata.js';
 
 class PmFromFile implements Operator {
-  constructor(private readonly automaton: PhraseAutomaton) {}
+  readonly literals: readonly string[];
+
+  constructor(private readonly automaton: PhraseAutomaton) {
+    this.literals = automaton.foldedPhrases();
+  }
 
   evaluate(ctx: OperatorRunContext, value: string): boolean {
     return matchPhrases(this.automaton, ctx, value);

@@ -8,7 +8,11 @@ import { RuntimeCache } from './runtime-cache.js';
 import { sharedAutomaton } from './shared-automata.js';
 
 class StaticPm implements Operator {
-  constructor(private readonly automaton: PhraseAutomaton) {}
+  readonly literals: readonly string[];
+
+  constructor(private readonly automaton: PhraseAutomaton) {
+    this.literals = automaton.foldedPhrases();
+  }
 
   evaluate(ctx: OperatorRunContext, value: string): boolean {
     return matchPhrases(this.automaton, ctx, value);

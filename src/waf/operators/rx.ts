@@ -27,7 +27,11 @@ function evaluateRx(matcher: PcreMatcher, ctx: OperatorRunContext, value: string
 }
 
 class StaticRx implements Operator {
-  constructor(private readonly matcher: PcreMatcher) {}
+  readonly literals: readonly string[] | undefined;
+
+  constructor(private readonly matcher: PcreMatcher) {
+    this.literals = matcher.literals;
+  }
 
   evaluate(ctx: OperatorRunContext, value: string): boolean {
     return evaluateRx(this.matcher, ctx, value);

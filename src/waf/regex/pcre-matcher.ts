@@ -24,6 +24,8 @@ export class PcreMatcher {
   readonly groupCount: number;
   /** Bytes every match needs (one of each list); a subject without them is not searched. */
   private readonly required: string[][];
+  /** Case-folded strings of which every match holds one (pcre-literals.ts), if known. */
+  readonly literals: readonly string[] | undefined;
 
   /** Throws PcreError when the pattern is invalid or unsupported. */
   constructor(pattern: string, options: PcreOptions = {}) {
@@ -39,6 +41,7 @@ export class PcreMatcher {
     this.mapsCr = t.mapsCr;
     this.groupCount = t.groupCount;
     this.required = t.required.map((codes) => codes.map((c) => String.fromCharCode(c)));
+    this.literals = t.literals;
     this.all = global ? compile({ caseless, lineAnchors: 'crMapped', global }) : null;
     this.exactFirst = t.finalNewlineQuirk ? compile({ caseless }) : null;
     this.exactAll = t.finalNewlineQuirk && global ? compile({ caseless, global }) : null;

@@ -19,6 +19,7 @@ import { SecLangError, SecLangErrors } from './errors.js';
 import { readDirectives, type Directive } from './lexer.js';
 import { parseVariableList, type VariableRef } from './variable-list.js';
 import { expandGlob } from './glob.js';
+import { buildPrefilters } from '../engine/prefilter/rule-prefilter.js';
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string; readonly baseDir?: string };
 
@@ -26,6 +27,11 @@ export interface LoadOptions {
   readonly store?: PersistentStore;
   /** Upper bound on Include depth (loops are errors too). */
   readonly maxIncludeDepth?: number;
+  /**
+   * The rule prefilter (engine/prefilter/): on by default. It never changes a verdict; off is
+   * for comparing verdicts and costs with and without it.
+   */
+  readonly prefilter?: boolean;
 }
 
 /** Loads rule sources in order into one rule set; throws SecLangErrors listing every problem. */
@@ -37,7 +43,9 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
     if ('file' in s) builder.includeFile(path.resolve(s.file), undefined, false);
     else builder.addText(s.text, s.name, s.baseDir ?? process.cwd());
   }
-  return builder.finish();
+  const set = builder.finish();
+  if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules());
+  return set;
 }
 
 type Handler = (b: RuleSetBuilder, d: Directive) => void;

@@ -1,12 +1,12 @@
 // Variables of the request body and its processors.
 import type { MultipartFlags } from '../bodies/body.js';
 import type { TransactionState } from '../engine/transaction-state.js';
-import { collection, registerVariable, scalar, type Entry } from './variable.js';
+import { collection, registerVariable, scalar, stable, type Entry } from './variable.js';
 
-registerVariable(scalar('REQUEST_BODY', (tx) => tx.requestBody));
-registerVariable(scalar('REQUEST_BODY_LENGTH', (tx) => (tx.requestBody !== undefined ? String(tx.requestBody.length) : undefined)));
-registerVariable(scalar('FULL_REQUEST', (tx) => tx.fullRequest));
-registerVariable(scalar('FULL_REQUEST_LENGTH', (tx) => (tx.fullRequest !== undefined ? String(tx.fullRequest.length) : undefined)));
+registerVariable(stable(scalar('REQUEST_BODY', (tx) => tx.requestBody)));
+registerVariable(stable(scalar('REQUEST_BODY_LENGTH', (tx) => (tx.requestBody !== undefined ? String(tx.requestBody.length) : undefined))));
+registerVariable(stable(scalar('FULL_REQUEST', (tx) => tx.fullRequest)));
+registerVariable(stable(scalar('FULL_REQUEST_LENGTH', (tx) => (tx.fullRequest !== undefined ? String(tx.fullRequest.length) : undefined))));
 registerVariable(scalar('REQBODY_PROCESSOR', (tx) => tx.reqbodyProcessor));
 registerVariable(scalar('REQBODY_ERROR', (tx) => tx.reqbodyError));
 registerVariable(scalar('REQBODY_ERROR_MSG', (tx) => tx.reqbodyErrorMsg));
@@ -14,15 +14,15 @@ registerVariable(scalar('REQBODY_PROCESSOR_ERROR', (tx) => tx.reqbodyProcessorEr
 registerVariable(scalar('REQBODY_PROCESSOR_ERROR_MSG', (tx) => tx.reqbodyProcessorErrorMsg));
 registerVariable(scalar('INBOUND_DATA_ERROR', (tx) => tx.inboundDataError));
 
-registerVariable(collection('FILES', (tx) => tx.files));
-registerVariable(collection('FILES_NAMES', (tx) => tx.filesNames));
-registerVariable(collection('FILES_SIZES', (tx) => tx.filesSizes));
+registerVariable(stable(collection('FILES', (tx) => tx.files)));
+registerVariable(stable(collection('FILES_NAMES', (tx) => tx.filesNames)));
+registerVariable(stable(collection('FILES_SIZES', (tx) => tx.filesSizes)));
 registerVariable(collection('FILES_TMPNAMES', () => []));
 registerVariable(collection('FILES_TMP_CONTENT', () => []));
-registerVariable(scalar('FILES_COMBINED_SIZE', (tx) => (tx.filesCombinedSize !== undefined ? String(tx.filesCombinedSize) : undefined)));
-registerVariable(collection('MULTIPART_PART_HEADERS', (tx) => tx.multipartPartHeaders));
-registerVariable(scalar('MULTIPART_FILENAME', (tx) => tx.multipartFilename));
-registerVariable(scalar('MULTIPART_NAME', (tx) => tx.multipartName));
+registerVariable(stable(scalar('FILES_COMBINED_SIZE', (tx) => (tx.filesCombinedSize !== undefined ? String(tx.filesCombinedSize) : undefined))));
+registerVariable(stable(collection('MULTIPART_PART_HEADERS', (tx) => tx.multipartPartHeaders)));
+registerVariable(stable(scalar('MULTIPART_FILENAME', (tx) => tx.multipartFilename)));
+registerVariable(stable(scalar('MULTIPART_NAME', (tx) => tx.multipartName)));
 
 const flags: Array<[string, keyof MultipartFlags]> = [
   ['MULTIPART_STRICT_ERROR', 'strictError'],
@@ -47,6 +47,7 @@ for (const [name, field] of flags) {
 registerVariable({
   kind: 'xpath',
   name: 'XML',
+  stable: true,
   select(tx: TransactionState, expression: string): readonly Entry[] {
     const doc = tx.xml;
     if (!doc) return [];

@@ -10,9 +10,16 @@ export interface Entry {
   readonly value: string;
 }
 
+/**
+ * `stable`: the value depends only on the request and response bytes and is set before a phase
+ * starts, so no rule action can change it while the phase runs (ARGS, headers, the body...; not
+ * TX, MATCHED_VAR or REQBODY_PROCESSOR). The prefilter relies on it to look at a variable's
+ * values once per phase for all the rules that read it.
+ */
 export interface ScalarVariable {
   readonly kind: 'scalar';
   readonly name: string;
+  readonly stable?: boolean;
   /** The value, or undefined when the transaction has none (then it yields no target). */
   get(tx: TransactionState): string | undefined;
 }
@@ -20,6 +27,7 @@ export interface ScalarVariable {
 export interface CollectionVariable {
   readonly kind: 'collection';
   readonly name: string;
+  readonly stable?: boolean;
   /** All members, in order. The array must not be modified by the caller. */
   entries(tx: TransactionState): readonly Entry[];
   /**
@@ -33,6 +41,7 @@ export interface CollectionVariable {
 export interface XPathVariable {
   readonly kind: 'xpath';
   readonly name: string;
+  readonly stable?: boolean;
   select(tx: TransactionState, expression: string): readonly Entry[];
 }
 
@@ -50,6 +59,11 @@ export function getVariable(name: string): VariableDef | undefined {
 
 export function variableNames(): string[] {
   return [...registry.keys()].sort();
+}
+
+/** The definition, marked stable within a phase (see ScalarVariable). */
+export function stable<T extends VariableDef>(def: T): T {
+  return { ...def, stable: true };
 }
 
 /** Shorthand for a scalar definition. */

@@ -1,0 +1,177 @@
+// The rule prefilter: most rules cannot match most requests, and knowing it should cost less
+// than asking each rule. An operator that declares literals (Operator.literals: @rx patterns'
+// required factors, @pm phrases) needs one of them in the value it matches, after the rule's
+// transformations. One scanner holds the literals of every such rule (a bit per rule), and a
+// transaction scans each distinct transformed value once: its mask says which rules could match
+// it. Most transformations change nothing in most values, so one scan of a value usually serves
+// every chain.
+//
+// Two uses, both exact (a rule is never skipped when it could have matched):
+// - per value: a value whose mask lacks the rule's bit is not handed to the operator, which
+//   would have said "no" (a negated rule then matches, as it would have);
+// - per rule: when every target of a non-negated rule is a stable variable (one no action can
+//   change during the phase: ARGS, headers, the body...), the masks of all values of those
+//   variables under the rule's chain are ORed once per phase; without the rule's bit there, no
+//   value can match, so the rule is not evaluated at all (what an unmatched rule leaves behind
+//   is reset as usual). A multiMatch rule also tries the value before each transformation, so
+//   there the masks at every step of its chain count.
+import type { ChainCache, ChainNode } from '../transform-chain.js';
+import type { Rule, Target } from '../rule.js';
+import type { TransactionState } from '../transaction-state.js';
+import type { Entry } from '../../variables/variable.js';
+import { LiteralScanner } from './literal-scanner.js';
+
+/**
+ * Operators whose literals add up to more bytes than this are left to themselves: the big
+ * @pmFromFile lists have their own automaton, and in the shared one they would make every
+ * scan slower (a larger table, more cache misses) for little gain.
+ */
+const MAX_OPERATOR_LITERAL_BYTES = 3000;
+/** Per-transaction bound on cached masks (beyond it masks are recomputed). */
+const MAX_CACHED_MASKS = 20_000;
+
+/** A stable variable (an XPath one with its expression) whose values a rule reads. */
+export interface TargetSlot {
+  readonly index: number;
+  readonly target: Target;
+}
+
+export interface RulePrefilter {
+  readonly word: number;
+  readonly bit: number;
+  /**
+   * Set when the whole rule can be skipped: the stable variables of all its targets, and the
+   * chain steps whose outputs the operator sees (the last one; every one for multiMatch).
+   */
+  readonly slots: readonly TargetSlot[] | undefined;
+  readonly steps: readonly ChainNode[];
+}
+
+export class Prefilters {
+  constructor(
+    readonly scanner: LiteralScanner,
+    readonly slotCount: number,
+  ) {}
+}
+
+function usableLiterals(rule: Rule): readonly string[] | undefined {
+  const lits = rule.operator?.literals;
+  if (!lits || lits.length === 0 || rule.unconditional || !rule.chainNode) return undefined;
+  let bytes = 0;
+  for (const l of lits) bytes += l.length;
+  return bytes <= MAX_OPERATOR_LITERAL_BYTES ? lits : undefined;
+}
+
+/** Whether a target's values come from a stable variable, all of them (no count). */
+function stableTarget(t: Target): boolean {
+  return t.variable.stable === true && !t.ref.count;
+}
+
+function slotKey(t: Target): string {
+  if (t.variable.kind !== 'xpath') return t.variable.name;
+  return `${t.variable.name}:${t.ref.selector?.kind === 'xpath' ? t.ref.selector.expression : '/*'}`;
+}
+
+/**
+ * Builds the scanner and each rule's prefilter (rule.prefilter) for a loaded rule set, or
+ * returns undefined when no rule declares literals (or they are too many for one automaton).
+ */
+export function buildPrefilters(rules: Iterable<Rule>): Prefilters | undefined {
+  const filtered: Rule[] = [];
+  for (const head of rules) {
+    for (let r: Rule | undefined = head; r; r = r.chainChild) if (usableLiterals(r)) filtered.push(r);
+  }
+  if (filtered.length === 0) return undefined;
+  let scanner: LiteralScanner;
+  try {
+    scanner = new LiteralScanner(filtered.map((r) => usableLiterals(r)!));
+  } catch {
+    return undefined; // too many literals for one automaton: rules run unfiltered
+  }
+  const slots = new Map<string, TargetSlot>();
+  filtered.forEach((rule, i) => {
+    let ruleSlots: TargetSlot[] | undefined;
+    if (!rule.negated && rule.targets.length > 0 && rule.targets.every(stableTarget)) {
+      ruleSlots = [];
+      for (const t of rule.targets) {
+        const key = slotKey(t);
+        let slot = slots.get(key);
+        if (!slot) slots.set(key, (slot = { index: slots.size, target: t }));
+        if (!ruleSlots.includes(slot)) ruleSlots.push(slot);
+      }
+    }
+    const steps: ChainNode[] = [];
+    if (rule.multiMatch) for (let n: ChainNode | undefined = rule.chainNode; n; n = n.parent) steps.push(n);
+    else steps.push(rule.chainNode!);
+    rule.prefilter = { word: i >>> 5, bit: 1 << (i & 31), slots: ruleSlots, steps };
+  });
+  return new Prefilters(scanner, slots.size);
+}
+
+const NO_ENTRIES: readonly Entry[] = [];
+
+/** All values of a slot's variable (every member of a collection, whatever the selector). */
+function slotValues(tx: TransactionState, target: Target): readonly Entry[] | string {
+  const v = target.variable;
+  if (v.kind === 'scalar') return v.get(tx) ?? '';
+  if (v.kind === 'xpath') return v.select(tx, target.ref.selector?.kind === 'xpath' ? target.ref.selector.expression : '/*');
+  return v.entries(tx) ?? NO_ENTRIES;
+}
+
+/** A transaction's masks: per transformed value, and per stable variable and chain in a phase. */
+export class PrefilterCache {
+  private readonly masks = new Map<string, Int32Array>();
+  /** [node id * slotCount + slot] → OR of the masks of the slot's values at that node, this phase. */
+  private unions: Array<Int32Array | undefined> = [];
+
+  constructor(
+    private readonly prefilters: Prefilters,
+    private readonly chains: ChainCache,
+  ) {}
+
+  /** Stable variables change between phases (the body is read before phase 2). */
+  newPhase(): void {
+    if (this.unions.length > 0) this.unions = [];
+  }
+
+  /** The mask of a value as the operator sees it (after the transformations). */
+  maskOf(text: string): Int32Array {
+    const hit = this.masks.get(text);
+    if (hit !== undefined) return hit;
+    const mask = this.prefilters.scanner.scan(text);
+    if (this.masks.size < MAX_CACHED_MASKS) this.masks.set(text, mask);
+    return mask;
+  }
+
+  /** Whether the operator could match this (transformed) value. */
+  valueMayMatch(p: RulePrefilter, text: string): boolean {
+    return (this.maskOf(text)[p.word]! & p.bit) !== 0;
+  }
+
+  /** False when no value of any of the rule's targets can match (p.slots must be set). */
+  ruleMayMatch(tx: TransactionState, p: RulePrefilter): boolean {
+    const slots = p.slots!;
+    const count = this.prefilters.slotCount;
+    for (let s = 0; s < p.steps.length; s++) {
+      const node = p.steps[s]!;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!;
+        const at = node.id * count + slot.index;
+        const union = this.unions[at] ?? (this.unions[at] = this.union(tx, node, slot));
+        if ((union[p.word]! & p.bit) !== 0) return true;
+      }
+    }
+    return false;
+  }
+
+  private union(tx: TransactionState, node: ChainNode, slot: TargetSlot): Int32Array {
+    const values = slotValues(tx, slot.target);
+    if (typeof values === 'string') return this.maskOf(this.chains.apply(node, values));
+    const union = new Int32Array(this.prefilters.scanner.words);
+    for (let j = 0; j < values.length; j++) {
+      const m = this.maskOf(this.chains.apply(node, values[j]!.value));
+      for (let w = 0; w < union.length; w++) union[w]! |= m[w]!;
+    }
+    return union;
+  }
+}

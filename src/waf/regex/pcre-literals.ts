@@ -1,0 +1,167 @@
+// What every match of a pattern must contain as a literal substring: a small set of strings of
+// which at least one occurs in any subject the pattern matches (the "required factors" of
+// RE2's and Hyperscan's prefilters). The engine scans a value once for the literals of all the
+// rules that see it (engine/prefilter/), and a rule whose literals are absent from every value
+// of its targets cannot match, so it is not evaluated at all.
+//
+// Literals are ASCII case-folded (A-Z as a-z), whatever the pattern's case sensitivity: the scan
+// folds the subject the same way, so a case-sensitive "UNION" is looked for as "union". That
+// only lets more subjects through to the regex, never fewer, which is the one property that
+// matters: the set must be necessary, not sufficient.
+//
+// Each node gets two facts:
+//   exact  every string the node can match, when that set is small (else undefined)
+//   needs  strings of which every match of the node contains one (undefined: no knowledge)
+// and a sequence glues adjacent exact sets into longer literals ("s","e","l","e","c","t" →
+// "select"). Zero-width items (assertions, lookaround) match "" and keep neighbours adjacent.
+import type { ByteSet } from './byte-set.js';
+import type { ParsedPcre, PcreNode } from './pcre-ast.js';
+
+/** Largest exact set kept (cross products grow fast). */
+const MAX_EXACT = 32;
+/** Longest literal glued: a run that would grow past it is closed and a new one started. */
+const MAX_LENGTH = 24;
+/** Largest alternative set kept as a requirement. */
+const MAX_NEEDS = 512;
+/** A class with more (folded) members than this is "any byte" for the analysis. */
+const MAX_CLASS = 6;
+
+interface Facts {
+  readonly exact: readonly string[] | undefined;
+  readonly needs: readonly string[] | undefined;
+}
+
+const EMPTY: Facts = { exact: [''], needs: undefined };
+const UNKNOWN: Facts = { exact: undefined, needs: undefined };
+
+function fold(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? code + 0x20 : code;
+}
+
+function classMembers(set: ByteSet): string[] | undefined {
+  const seen = new Set<number>();
+  for (const [lo, hi] of set.ranges()) {
+    if (seen.size + (hi - lo + 1) > MAX_CLASS * 2) return undefined;
+    for (let c = lo; c <= hi; c++) seen.add(fold(c));
+    if (seen.size > MAX_CLASS) return undefined;
+  }
+  if (seen.size === 0) return undefined;
+  return [...seen].map((c) => String.fromCharCode(c));
+}
+
+function dedupe(strings: Iterable<string>): string[] {
+  return [...new Set(strings)];
+}
+
+function cross(a: readonly string[], b: readonly string[]): string[] | undefined {
+  if (a.length * b.length > MAX_EXACT) return undefined;
+  const out = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      if (x.length + y.length > MAX_LENGTH) return undefined;
+      out.add(x + y);
+    }
+  }
+  return [...out];
+}
+
+/** A set usable as a requirement: non-empty, and no member is "" (which every subject holds). */
+function usable(set: readonly string[] | undefined): readonly string[] | undefined {
+  if (set === undefined || set.length === 0 || set.includes('')) return undefined;
+  return set;
+}
+
+/** Shortest member first, then fewer members: the set that lets fewest subjects through. */
+function better(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const minA = Math.min(...a.map((s) => s.length));
+  const minB = Math.min(...b.map((s) => s.length));
+  if (minA !== minB) return minA > minB ? a : b;
+  return a.length <= b.length ? a : b;
+}
+
+function facts(node: PcreNode): Facts {
+  switch (node.kind) {
+    case 'set': {
+      const members = classMembers(node.set);
+      return members ? { exact: members, needs: members } : UNKNOWN;
+    }
+    case 'assert':
+    case 'look':
+      // Zero-width: a lookahead may promise more, but "" is always true of it.
+      return EMPTY;
+    case 'backref':
+      return UNKNOWN;
+    case 'group':
+      return facts(node.body);
+    case 'seq':
+      return sequence(node.items);
+    case 'alt': {
+      const branches = node.branches.map(facts);
+      let exact: string[] | undefined = [];
+      let needs: string[] | undefined = [];
+      for (const b of branches) {
+        if (exact !== undefined && b.exact !== undefined && exact.length + b.exact.length <= MAX_EXACT) exact.push(...b.exact);
+        else exact = undefined;
+        const n = usable(b.exact) ?? b.needs;
+        if (needs !== undefined && n !== undefined && needs.length + n.length <= MAX_NEEDS) needs.push(...n);
+        else needs = undefined;
+      }
+      return { exact: exact && dedupe(exact), needs: needs && dedupe(needs) };
+    }
+    case 'repeat': {
+      const body = facts(node.body);
+      if (node.min === 0) {
+        // x? is "" or x; longer optional repeats say nothing.
+        return node.max === 1 && body.exact ? { exact: dedupe(['', ...body.exact]), needs: undefined } : { exact: undefined, needs: undefined };
+      }
+      const needs = usable(body.exact) ?? body.needs;
+      if (body.exact && node.min === node.max && node.min <= 4) {
+        let exact: string[] | undefined = [''];
+        for (let i = 0; i < node.min && exact; i++) exact = cross(exact, body.exact);
+        if (exact) return { exact, needs: better(usable(exact), needs) };
+      }
+      // At least one copy of the body is in every match; more copies follow it directly, so a
+      // literal spanning copies is not known, but the body's own literals are.
+      return { exact: undefined, needs };
+    }
+  }
+}
+
+function sequence(items: readonly PcreNode[]): Facts {
+  let run: string[] | undefined = [''];
+  let allExact = true;
+  let best: readonly string[] | undefined;
+  for (const item of items) {
+    const f = facts(item);
+    if (f.exact !== undefined) {
+      const next: string[] | undefined = run && cross(run, f.exact);
+      if (next !== undefined) {
+        run = next;
+        continue;
+      }
+      // Too many combinations: what was glued so far is a requirement; start again from here.
+      best = better(best, usable(run));
+      allExact = false;
+      run = [...f.exact];
+      continue;
+    }
+    allExact = false;
+    best = better(best, usable(run));
+    best = better(best, f.needs);
+    run = [''];
+  }
+  best = better(best, usable(run));
+  return { exact: allExact ? run : undefined, needs: best };
+}
+
+/**
+ * Case-folded strings of which every match of the pattern contains at least one, or undefined
+ * when the pattern promises none (it can match without any fixed text, or only single bytes).
+ */
+export function requiredLiterals(parsed: ParsedPcre): string[] | undefined {
+  const f = facts(parsed.root);
+  const needs = better(usable(f.exact), f.needs);
+  return needs ? [...needs] : undefined;
+}
