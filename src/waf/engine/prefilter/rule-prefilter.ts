@@ -58,7 +58,12 @@ function usableLiterals(rule: Rule): readonly string[] | undefined {
   const lits = rule.operator?.literals;
   if (!lits || lits.length === 0 || rule.unconditional || !rule.chainNode) return undefined;
   let bytes = 0;
-  for (const l of lits) bytes += l.length;
+  for (const l of lits) {
+    // A one-byte literal is in nearly every value (and makes the scan stop at nearly every
+    // byte); the regex's own required-byte check (pcre-required.ts) is cheaper for it.
+    if (l.length < 2) return undefined;
+    bytes += l.length;
+  }
   return bytes <= MAX_OPERATOR_LITERAL_BYTES ? lits : undefined;
 }
 
