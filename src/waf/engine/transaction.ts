@@ -89,6 +89,7 @@ interface TargetRemoval {
 }
 
 const NO_REMOVALS: TargetRemoval[] = [];
+const NO_ENTRIES: readonly Entry[] = [];
 const PERSISTENT_NAMES = new Set(['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']);
 let transactionCounter = 0;
 const idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -456,6 +457,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (this.budgetExceeded) return this.interruption;
     const rules = this.ruleset.phases[phase]!;
     this.prefilter?.newPhase();
+    if (this.keyIndexes.size > 0) this.keyIndexes.clear();
     const started = performance.now();
     const deadline = started + (this.budgetMs - this.inspectionMs);
     // The clock is read every 8 rules for ordinary requests, and after every rule once the
@@ -478,7 +480,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       }
       if (this.allowType !== 'none') continue;
       if (this.isRemoved(rule)) continue;
-      this.chainMatches = [];
+      if (this.chainMatches.length > 0) this.chainMatches = [];
       this.evaluate(rule);
       this.currentRule = undefined;
       if (this.interruption) break;
@@ -541,9 +543,9 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (v.kind === 'scalar') {
       // ModSecurity v3's scalar ("anchored") variables always exist: unset, they are "".
       const value = v.get(this) ?? '';
-      if (ref.count) return this.test(rule, target.fullName, '1');
+      if (ref.count) return this.test(rule, target.fullName, undefined, '1');
       if (this.excluded(rule, v.name, undefined)) return false;
-      return this.test(rule, v.name, value);
+      return this.test(rule, v.name, undefined, value);
     }
     let entries: readonly Entry[];
     if (v.kind === 'xpath') {
@@ -551,14 +553,16 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     } else {
       entries = this.select(v, target);
     }
-    if (ref.count) return this.test(rule, target.fullName, String(entries.length));
+    if (ref.count) return this.test(rule, target.fullName, undefined, String(entries.length));
     let any = false;
+    const xpath = v.kind === 'xpath';
+    const excludes = rule.exclusions.length > 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (v.kind === 'collection' && this.excluded(rule, v.name, e.key)) continue;
-      const name = v.kind === 'xpath' ? target.fullName : `${v.name}:${e.key}`;
+      if (excludes && !xpath && this.excluded(rule, v.name, e.key)) continue;
       if (this.targetRemovals.length > 0 && this.targetRemoved(rule, target, e.key)) continue;
-      if (this.test(rule, name, e.value)) any = true;
+      // The name ("ARGS:id") is only built for a match.
+      if (xpath ? this.test(rule, target.fullName, undefined, e.value) : this.test(rule, v.name, e.key, e.value)) any = true;
     }
     return any;
   }
@@ -568,6 +572,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (sel === undefined) return v.entries(this);
     if (sel.kind === 'key') {
       if (v.lookup) return v.lookup(this, sel.lower);
+      if (v.stable) return this.keyIndex(v).get(sel.lower) ?? NO_ENTRIES;
       const all = v.entries(this);
       const out: Entry[] = [];
       for (let i = 0; i < all.length; i++) if (all[i]!.key.toLowerCase() === sel.lower) out.push(all[i]!);
@@ -582,6 +587,24 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     }
     return [];
   }
+
+  /** Members of a stable collection by lowercased key, built once per phase (see select). */
+  private keyIndex(v: CollectionVariable): Map<string, Entry[]> {
+    let index = this.keyIndexes.get(v);
+    if (index === undefined) {
+      index = new Map();
+      for (const e of v.entries(this)) {
+        const lower = e.key.toLowerCase();
+        const list = index.get(lower);
+        if (list) list.push(e);
+        else index.set(lower, [e]);
+      }
+      this.keyIndexes.set(v, index);
+    }
+    return index;
+  }
+
+  private keyIndexes = new Map<CollectionVariable, Map<string, Entry[]>>();
 
   private excluded(rule: Rule, variable: string, key: string | undefined): boolean {
     const ex = rule.exclusions;
@@ -624,19 +647,22 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     return false;
   }
 
-  /** Transforms one value and runs the operator; on a match records it and runs setvars. */
-  private test(rule: Rule, name: string, value: string): boolean {
+  /**
+   * Transforms one value and runs the operator; on a match records it and runs setvars. The
+   * variable's name is `name`, or `name:key` for a collection member.
+   */
+  private test(rule: Rule, name: string, key: string | undefined, value: string): boolean {
     const op = rule.operator!;
     this.capturing = rule.capture;
     if (rule.multiMatch) {
       let any = false;
       let current = value;
-      if (this.tryChecked(rule, op, name, current)) any = true;
+      if (this.tryChecked(rule, op, name, key, current)) any = true;
       for (const t of rule.transformations) {
         const next = t.transform(current);
         if (next !== current) {
           current = next;
-          if (this.tryChecked(rule, op, name, current)) any = true;
+          if (this.tryChecked(rule, op, name, key, current)) any = true;
         }
       }
       return any;
@@ -645,24 +671,24 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let current = value;
     if (node) current = this.transformed.apply(node, value);
     else for (const t of rule.transformations) current = t.transform(current);
-    return this.tryChecked(rule, op, name, current);
+    return this.tryChecked(rule, op, name, key, current);
   }
 
-  private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
+  private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {
     if (this.captures.length > 0) this.captures.length = 0;
     const hit = op.evaluate(this, value) !== rule.negated;
-    return hit && this.recordMatch(rule, name, value);
+    return hit && this.recordMatch(rule, key === undefined ? name : `${name}:${key}`, value);
   }
 
   /** As tryOnce, the prefilter asked first (prefilter/rule-prefilter.ts). */
-  private tryChecked(rule: Rule, op: NonNullable<Rule['operator']>, name: string, value: string): boolean {
+  private tryChecked(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {
     const p = rule.prefilter;
     if (p !== undefined && !this.prefilter!.valueMayMatch(p, value)) {
       // The operator would not match: only a negated rule does.
       if (this.captures.length > 0) this.captures.length = 0;
-      return rule.negated && this.recordMatch(rule, name, value);
+      return rule.negated && this.recordMatch(rule, key === undefined ? name : `${name}:${key}`, value);
     }
-    return this.tryOnce(rule, op, name, value);
+    return this.tryOnce(rule, op, name, key, value);
   }
 
   private recordMatch(rule: Rule, name: string, value: string): boolean {

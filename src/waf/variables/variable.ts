@@ -54,7 +54,8 @@ export function registerVariable(def: VariableDef): void {
 }
 
 export function getVariable(name: string): VariableDef | undefined {
-  return registry.get(name.toUpperCase());
+  // Names compiled into rules and macros are upper case already: no new string for them.
+  return registry.get(name) ?? registry.get(name.toUpperCase());
 }
 
 export function variableNames(): string[] {
