@@ -154,7 +154,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
     this.transformed = new ChainCache(ruleset.chains.nodes.length);
-    this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed) : undefined;
+    this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed, ruleset.chains.nodes.length) : undefined;
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';
   }
@@ -620,11 +620,11 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (this.targetRemovals.length === 0) return NO_REMOVALS;
     if (this.removalsRule === rule && this.removalsVersion === this.targetRemovals.length) return this.removalsCache;
     const head = rule.chainHead;
-    const out: TargetRemoval[] = [];
+    // Most rules are concerned by none: no list is made for them.
+    let out = NO_REMOVALS;
     for (const r of this.targetRemovals) {
-      if (r.byId && !r.byId.some(([a, b]) => head.id >= a && head.id <= b)) continue;
-      if (r.byTag !== undefined && !head.tags.includes(r.byTag)) continue;
-      if (r.byMsg !== undefined && head.msg?.text !== r.byMsg) continue;
+      if (!removalApplies(r, head)) continue;
+      if (out === NO_REMOVALS) out = [];
       out.push(r);
     }
     this.removalsRule = rule;
@@ -880,6 +880,17 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       this.auditLogParts = value;
     }
   }
+}
+
+/** Whether a ctl:ruleRemoveTarget* removal names this (chain head) rule. */
+function removalApplies(r: TargetRemoval, head: Rule): boolean {
+  if (r.byId) {
+    let hit = false;
+    for (const [a, b] of r.byId) if (head.id >= a && head.id <= b) hit = true;
+    if (!hit) return false;
+  }
+  if (r.byTag !== undefined && !head.tags.includes(r.byTag)) return false;
+  return r.byMsg === undefined || head.msg?.text === r.byMsg;
 }
 
 /**

@@ -54,14 +54,17 @@ export class Prefilters {
   ) {}
 }
 
+/** Bytes too frequent in ordinary values to be worth scanning for on their own. */
+const COMMON_BYTE = /^[0-9A-Za-z .,:=_\-/+@]$/;
+
 function usableLiterals(rule: Rule): readonly string[] | undefined {
   const lits = rule.operator?.literals;
   if (!lits || lits.length === 0 || rule.unconditional || !rule.chainNode) return undefined;
   let bytes = 0;
   for (const l of lits) {
-    // A one-byte literal is in nearly every value (and makes the scan stop at nearly every
-    // byte); the regex's own required-byte check (pcre-required.ts) is cheaper for it.
-    if (l.length < 2) return undefined;
+    // A letter, digit or common punctuation alone is in nearly every value (and would make the
+    // scan stop at nearly every byte); the regex's own required-byte check is cheaper then.
+    if (l.length === 1 && COMMON_BYTE.test(l)) return undefined;
     bytes += l.length;
   }
   return bytes <= MAX_OPERATOR_LITERAL_BYTES ? lits : undefined;
@@ -127,16 +130,22 @@ function slotValues(tx: TransactionState, target: Target): readonly Entry[] | st
 export class PrefilterCache {
   private readonly masks = new Map<string, Int32Array>();
   /** [node id * slotCount + slot] → OR of the masks of the slot's values at that node, this phase. */
-  private unions: Array<Int32Array | undefined> = [];
+  private readonly unions: Array<Int32Array | undefined>;
+  private unionsUsed = false;
 
   constructor(
     private readonly prefilters: Prefilters,
     private readonly chains: ChainCache,
-  ) {}
+    chainNodes: number,
+  ) {
+    // Allocated whole (not grown by index, which would turn it into a slow sparse array).
+    this.unions = new Array<Int32Array | undefined>(chainNodes * prefilters.slotCount).fill(undefined);
+  }
 
   /** Stable variables change between phases (the body is read before phase 2). */
   newPhase(): void {
-    if (this.unions.length > 0) this.unions = [];
+    if (this.unionsUsed) this.unions.fill(undefined);
+    this.unionsUsed = false;
   }
 
   /** The mask of a value as the operator sees it (after the transformations). */
@@ -162,7 +171,11 @@ export class PrefilterCache {
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
         const at = node.id * count + slot.index;
-        const union = this.unions[at] ?? (this.unions[at] = this.union(tx, node, slot));
+        let union = this.unions[at];
+        if (union === undefined) {
+          this.unions[at] = union = this.union(tx, node, slot);
+          this.unionsUsed = true;
+        }
         if ((union[p.word]! & p.bit) !== 0) return true;
       }
     }
