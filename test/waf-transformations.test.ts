@@ -79,6 +79,49 @@ describe('transformation registry', () => {
   });
 });
 
+describe('declared trigger bytes (what the prefilter relies on)', () => {
+  // A deterministic generator: many short values over bytes likely to matter to decoders.
+  let seed = 12345;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed >>> 16;
+  };
+  const alphabet = 'aZ09 \t\n\v\f\r%+&#;\\/\\*.-<>!\'"`^,=()[]{}|$~xX\0\u0080\u00a0\u00c2\u00c3\u00ffuU'.split('');
+  const sample = (pool: readonly string[]) => {
+    const out: string[] = [];
+    for (let n = 0; n < 3000; n++) {
+      let v = '';
+      const len = next() % 12;
+      for (let i = 0; i < len; i++) v += pool[next() % pool.length];
+      out.push(v);
+    }
+    return out;
+  };
+  const fold = (v: string) => v.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+  it('leaves every value without them unchanged', () => {
+    let checked = 0;
+    for (const name of TRANSFORMATION_NAMES) {
+      const t = getTransformation(name)!;
+      if (t.triggers === undefined) continue;
+      const pool = alphabet.filter((c) => !t.triggers!.includes(c));
+      for (const v of sample(pool)) {
+        assert.equal(t.transform(v), v, `t:${name} changed ${JSON.stringify(v)} without a trigger byte`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 30_000);
+  });
+
+  it('changes only the case for case-only transformations', () => {
+    for (const name of TRANSFORMATION_NAMES) {
+      const t = getTransformation(name)!;
+      if (!t.caseOnly) continue;
+      for (const v of sample(alphabet)) assert.equal(fold(t.transform(v)), fold(v), `t:${name} on ${JSON.stringify(v)}`);
+    }
+  });
+});
+
 describe('case transformations', () => {
   it('lowercase changes A-Z only (C locale)', () => {
     check('lowercase', [['TestCase', 'testcase'], ['AZ@[', 'az@['], ['A\xC0\xDE\xFF', 'a\xC0\xDE\xFF']]);

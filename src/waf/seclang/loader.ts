@@ -44,7 +44,7 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
     else builder.addText(s.text, s.name, s.baseDir ?? process.cwd());
   }
   const set = builder.finish();
-  if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules());
+  if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules(), set.chains);
   return set;
 }
 

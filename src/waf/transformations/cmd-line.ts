@@ -12,6 +12,7 @@ const TRIGGER = /["'\\^ ,;\t\r\nA-Z]/;
 
 export const cmdLine: Transformation = {
   name: 'cmdLine',
+  triggers: '"\'\\^ ,;\t\r\nABCDEFGHIJKLMNOPQRSTUVWXYZ',
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

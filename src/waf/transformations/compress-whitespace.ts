@@ -8,6 +8,7 @@ const WHITESPACE_RUNS = /[\t\n\v\f\r ]+/g;
 
 export const compressWhitespace: Transformation = {
   name: 'compressWhitespace',
+  triggers: '\t\n\v\f\r ',
   transform(value: string): string {
     return CHANGES.test(value) ? value.replace(WHITESPACE_RUNS, ' ') : value;
   },

@@ -31,6 +31,7 @@ function hexEscapeByte(value: string, start: number, count: number): number {
 
 export const cssDecode: Transformation = {
   name: 'cssDecode',
+  triggers: '\\',
   transform(value: string): string {
     let i = value.indexOf('\\');
     if (i === -1) return value;

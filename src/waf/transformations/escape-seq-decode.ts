@@ -19,6 +19,7 @@ function simpleEscape(c: number): number {
 
 export const escapeSeqDecode: Transformation = {
   name: 'escapeSeqDecode',
+  triggers: '\\',
   transform(value: string): string {
     let i = value.indexOf('\\');
     if (i === -1 || i === value.length - 1) return value;

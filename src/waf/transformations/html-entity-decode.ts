@@ -47,6 +47,7 @@ function skipZeros(value: string, from: number): number {
 
 export const htmlEntityDecode: Transformation = {
   name: 'htmlEntityDecode',
+  triggers: '&',
   transform(value: string): string {
     let i = value.indexOf('&');
     if (i === -1) return value;

@@ -27,6 +27,7 @@ function unicodeEscapeByte(value: string, at: number): number {
 
 export const jsDecode: Transformation = {
   name: 'jsDecode',
+  triggers: '\\',
   transform(value: string): string {
     let i = value.indexOf('\\');
     if (i === -1) return value;

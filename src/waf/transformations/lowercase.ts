@@ -7,6 +7,7 @@ const UPPER = /[A-Z]/;
 
 export const lowercase: Transformation = {
   name: 'lowercase',
+  caseOnly: true,
   transform(value: string): string {
     const first = value.search(UPPER);
     if (first === -1) return value;

@@ -8,6 +8,7 @@ const TRIGGER = /[.\\]|\/\//;
 
 export const normalizePathWin: Transformation = {
   name: 'normalizePathWin',
+  triggers: './\\',
   transform(value: string): string {
     return TRIGGER.test(value) ? normalizePathValue(value, true) : value;
   },

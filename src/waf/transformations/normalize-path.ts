@@ -8,6 +8,7 @@ const TRIGGER = /\.|\/\//;
 
 export const normalizePath: Transformation = {
   name: 'normalizePath',
+  triggers: './',
   transform(value: string): string {
     return TRIGGER.test(value) ? normalizePathValue(value, false) : value;
   },

@@ -8,6 +8,7 @@ const TRIGGER = /\/\*|\*\/|<!--|--|#/;
 
 export const removeCommentsChar: Transformation = {
   name: 'removeCommentsChar',
+  triggers: '/*<-#',
   transform(value: string): string {
     return TRIGGER.test(value) ? value.replace(MARKERS, '') : value;
   },

@@ -19,6 +19,7 @@ function byteOrNul(value: string, i: number): number {
 
 export const removeComments: Transformation = {
   name: 'removeComments',
+  triggers: '/<-#',
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

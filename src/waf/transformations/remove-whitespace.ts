@@ -8,6 +8,7 @@ const WHITESPACE_RUNS = /[\t\n\v\f\r \xa0\xc2]+/g;
 
 export const removeWhitespace: Transformation = {
   name: 'removeWhitespace',
+  triggers: '\t\n\v\f\r \xa0\xc2',
   transform(value: string): string {
     return WHITESPACE.test(value) ? value.replace(WHITESPACE_RUNS, '') : value;
   },

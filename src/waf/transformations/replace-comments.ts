@@ -5,6 +5,7 @@ import type { Transformation } from './transformation.js';
 
 export const replaceComments: Transformation = {
   name: 'replaceComments',
+  triggers: '/',
   transform(value: string): string {
     let i = value.indexOf('/*');
     if (i === -1) return value;

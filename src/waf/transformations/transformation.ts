@@ -10,4 +10,12 @@ export interface Transformation {
    * changed, so callers can tell cheaply (ModSecurity's multiMatch only re-tests changed values).
    */
   transform(value: string): string;
+  /**
+   * Bytes without any of which `transform(value) === value` (a value holding none of them comes
+   * out unchanged). Absent: not known, any value may change. The prefilter relies on it to
+   * reuse one scan of a value across chains (engine/prefilter/), and a test checks it.
+   */
+  readonly triggers?: string;
+  /** The output equals the input up to ASCII case (t:lowercase, t:uppercase). */
+  readonly caseOnly?: boolean;
 }

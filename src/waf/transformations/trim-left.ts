@@ -13,6 +13,7 @@ export function firstNonSpace(value: string): number {
 
 export const trimLeft: Transformation = {
   name: 'trimLeft',
+  triggers: '\t\n\v\f\r ',
   transform(value: string): string {
     const start = firstNonSpace(value);
     return start === 0 ? value : value.slice(start);

@@ -11,6 +11,7 @@ export function endOfNonSpace(value: string): number {
 
 export const trimRight: Transformation = {
   name: 'trimRight',
+  triggers: '\t\n\v\f\r ',
   transform(value: string): string {
     const end = endOfNonSpace(value);
     return end === value.length ? value : value.slice(0, end);

@@ -5,6 +5,7 @@ import { endOfNonSpace } from './trim-right.js';
 
 export const trim: Transformation = {
   name: 'trim',
+  triggers: '\t\n\v\f\r ',
   transform(value: string): string {
     const end = endOfNonSpace(value);
     if (end === 0) return value.length === 0 ? value : '';

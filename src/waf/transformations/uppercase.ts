@@ -7,6 +7,7 @@ const LOWER = /[a-z]/;
 
 export const uppercase: Transformation = {
   name: 'uppercase',
+  caseOnly: true,
   transform(value: string): string {
     const first = value.search(LOWER);
     if (first === -1) return value;

@@ -19,6 +19,7 @@ function lowByteOfUnicodeEscape(value: string, at: number, low: number): number 
 
 export const urlDecodeUni: Transformation = {
   name: 'urlDecodeUni',
+  triggers: '%+',
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

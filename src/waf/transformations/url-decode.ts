@@ -10,6 +10,7 @@ const TRIGGER = /[%+]/;
 
 export const urlDecode: Transformation = {
   name: 'urlDecode',
+  triggers: '%+',
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

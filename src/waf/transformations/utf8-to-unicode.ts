@@ -73,8 +73,12 @@ function firstToRewrite(value: string): number {
   return nulThatGoes === -1 || high < nulThatGoes ? high : nulThatGoes;
 }
 
+/** A NUL (when not last) and every byte above 0x7F may be rewritten; nothing else is. */
+const TRIGGERS = `\0${String.fromCharCode(...Array.from({ length: 128 }, (_, i) => 0x80 + i))}`;
+
 export const utf8toUnicode: Transformation = {
   name: 'utf8toUnicode',
+  triggers: TRIGGERS,
   transform(value: string): string {
     const total = value.length;
     let i = firstToRewrite(value);

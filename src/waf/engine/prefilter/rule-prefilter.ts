@@ -15,7 +15,7 @@
 //   value can match, so the rule is not evaluated at all (what an unmatched rule leaves behind
 //   is reset as usual). A multiMatch rule also tries the value before each transformation, so
 //   there the masks at every step of its chain count.
-import type { ChainCache, ChainNode } from '../transform-chain.js';
+import type { ChainCache, ChainNode, ChainTree } from '../transform-chain.js';
 import type { Rule, Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
 import type { Entry } from '../../variables/variable.js';
@@ -47,10 +47,67 @@ export interface RulePrefilter {
   readonly steps: readonly ChainNode[];
 }
 
+/**
+ * Which chains leave which values alone. Each transformation that declares its trigger bytes
+ * gets a bit; `byteBits[b]` holds the bits of the transformations byte b (in either case) may
+ * set off, `nodeBits[n]` those on the path to chain node n, and `nodeOpaque[n]` is 1 when that
+ * path has a transformation that may change any value (t:base64Decode, t:sha1...). A value
+ * whose bytes set off nothing on a path comes out of it unchanged up to ASCII case, so its
+ * mask there is the mask of the value itself (the scan folds case): one scan serves every such
+ * chain.
+ */
+export class ChainEffects {
+  readonly byteBits = new Int32Array(256);
+  readonly nodeBits: Int32Array;
+  readonly nodeOpaque: Uint8Array;
+
+  constructor(chains: ChainTree) {
+    const bits = new Map<string, number>();
+    this.nodeBits = new Int32Array(chains.nodes.length);
+    this.nodeOpaque = new Uint8Array(chains.nodes.length);
+    // Nodes are created parent first, so a parent's facts are known when its child is reached.
+    for (const node of chains.nodes) {
+      const t = node.transformation;
+      if (!t || !node.parent) continue;
+      let own = 0;
+      let opaque = false;
+      if (t.triggers !== undefined) {
+        let bit = bits.get(t.name);
+        if (bit === undefined && bits.size < 31) {
+          bit = 1 << bits.size;
+          bits.set(t.name, bit);
+          for (let i = 0; i < t.triggers.length; i++) {
+            const c = t.triggers.charCodeAt(i) & 0xff;
+            this.byteBits[c]! |= bit;
+            // Both cases: a t:lowercase or t:uppercase before it may have turned one into the other.
+            if (c >= 0x41 && c <= 0x5a) this.byteBits[c + 0x20]! |= bit;
+            if (c >= 0x61 && c <= 0x7a) this.byteBits[c - 0x20]! |= bit;
+          }
+        }
+        if (bit === undefined) opaque = true;
+        else own = bit;
+      } else if (!t.caseOnly) {
+        opaque = true;
+      }
+      this.nodeBits[node.id] = this.nodeBits[node.parent.id]! | own;
+      this.nodeOpaque[node.id] = opaque || this.nodeOpaque[node.parent.id] === 1 ? 1 : 0;
+    }
+  }
+
+  /** The bits of the transformations some byte of `value` may set off. */
+  bitsOf(value: string): number {
+    const table = this.byteBits;
+    let out = 0;
+    for (let i = 0; i < value.length; i++) out |= table[value.charCodeAt(i) & 0xff]!;
+    return out;
+  }
+}
+
 export class Prefilters {
   constructor(
     readonly scanner: LiteralScanner,
     readonly slotCount: number,
+    readonly effects: ChainEffects,
   ) {}
 }
 
@@ -84,7 +141,7 @@ function slotKey(t: Target): string {
  * Builds the scanner and each rule's prefilter (rule.prefilter) for a loaded rule set, or
  * returns undefined when no rule declares literals (or they are too many for one automaton).
  */
-export function buildPrefilters(rules: Iterable<Rule>): Prefilters | undefined {
+export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree): Prefilters | undefined {
   const filtered: Rule[] = [];
   for (const head of rules) {
     for (let r: Rule | undefined = head; r; r = r.chainChild) if (usableLiterals(r)) filtered.push(r);
@@ -113,7 +170,7 @@ export function buildPrefilters(rules: Iterable<Rule>): Prefilters | undefined {
     else steps.push(rule.chainNode!);
     rule.prefilter = { word: i >>> 5, bit: 1 << (i & 31), slots: ruleSlots, steps };
   });
-  return new Prefilters(scanner, slots.size);
+  return new Prefilters(scanner, slots.size, new ChainEffects(chains));
 }
 
 const NO_ENTRIES: readonly Entry[] = [];
@@ -126,26 +183,37 @@ function slotValues(tx: TransactionState, target: Target): readonly Entry[] | st
   return v.entries(tx) ?? NO_ENTRIES;
 }
 
+/** The values of one stable variable in this phase, with their own masks and trigger bits. */
+interface SlotData {
+  readonly values: readonly string[];
+  readonly bits: Int32Array;
+  readonly masks: readonly Int32Array[];
+}
+
 /** A transaction's masks: per transformed value, and per stable variable and chain in a phase. */
 export class PrefilterCache {
   private readonly masks = new Map<string, Int32Array>();
   /** [node id * slotCount + slot] → OR of the masks of the slot's values at that node, this phase. */
   private readonly unions: Array<Int32Array | undefined>;
-  private unionsUsed = false;
+  private readonly slotData: Array<SlotData | undefined>;
+  private used = false;
 
   constructor(
     private readonly prefilters: Prefilters,
     private readonly chains: ChainCache,
     chainNodes: number,
   ) {
-    // Allocated whole (not grown by index, which would turn it into a slow sparse array).
+    // Allocated whole (not grown by index, which would turn them into slow sparse arrays).
     this.unions = new Array<Int32Array | undefined>(chainNodes * prefilters.slotCount).fill(undefined);
+    this.slotData = new Array<SlotData | undefined>(prefilters.slotCount).fill(undefined);
   }
 
   /** Stable variables change between phases (the body is read before phase 2). */
   newPhase(): void {
-    if (this.unionsUsed) this.unions.fill(undefined);
-    this.unionsUsed = false;
+    if (!this.used) return;
+    this.unions.fill(undefined);
+    this.slotData.fill(undefined);
+    this.used = false;
   }
 
   /** The mask of a value as the operator sees it (after the transformations). */
@@ -174,7 +242,7 @@ export class PrefilterCache {
         let union = this.unions[at];
         if (union === undefined) {
           this.unions[at] = union = this.union(tx, node, slot);
-          this.unionsUsed = true;
+          this.used = true;
         }
         if ((union[p.word]! & p.bit) !== 0) return true;
       }
@@ -182,12 +250,33 @@ export class PrefilterCache {
     return false;
   }
 
+  private dataOf(tx: TransactionState, slot: TargetSlot): SlotData {
+    let d = this.slotData[slot.index];
+    if (d === undefined) {
+      const found = slotValues(tx, slot.target);
+      const values = typeof found === 'string' ? [found] : found.map((e) => e.value);
+      const effects = this.prefilters.effects;
+      const bits = new Int32Array(values.length);
+      const masks: Int32Array[] = new Array<Int32Array>(values.length);
+      for (let i = 0; i < values.length; i++) {
+        bits[i] = effects.bitsOf(values[i]!);
+        masks[i] = this.maskOf(values[i]!);
+      }
+      this.slotData[slot.index] = d = { values, bits, masks };
+      this.used = true;
+    }
+    return d;
+  }
+
   private union(tx: TransactionState, node: ChainNode, slot: TargetSlot): Int32Array {
-    const values = slotValues(tx, slot.target);
-    if (typeof values === 'string') return this.maskOf(this.chains.apply(node, values));
+    const d = this.dataOf(tx, slot);
+    const effects = this.prefilters.effects;
+    const opaque = effects.nodeOpaque[node.id] === 1;
+    const pathBits = effects.nodeBits[node.id]!;
     const union = new Int32Array(this.prefilters.scanner.words);
-    for (let j = 0; j < values.length; j++) {
-      const m = this.maskOf(this.chains.apply(node, values[j]!.value));
+    for (let j = 0; j < d.values.length; j++) {
+      // Untouched by the whole chain (up to case): the value's own mask holds.
+      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.maskOf(this.chains.apply(node, d.values[j]!));
       for (let w = 0; w < union.length; w++) union[w]! |= m[w]!;
     }
     return union;
