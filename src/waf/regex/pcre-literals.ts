@@ -18,13 +18,13 @@ import type { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 
 /** Largest exact set kept (cross products grow fast). */
-const MAX_EXACT = 32;
+const MAX_EXACT = 64;
 /** Longest literal glued: a run that would grow past it is closed and a new one started. */
 const MAX_LENGTH = 24;
 /** Largest alternative set kept as a requirement. */
-const MAX_NEEDS = 512;
+const MAX_NEEDS = 4096;
 /** A class with more (folded) members than this is "any byte" for the analysis. */
-const MAX_CLASS = 6;
+const MAX_CLASS = 12;
 
 interface Facts {
   readonly exact: readonly string[] | undefined;
@@ -71,14 +71,29 @@ function usable(set: readonly string[] | undefined): readonly string[] | undefin
   return set;
 }
 
-/** Shortest member first, then fewer members: the set that lets fewest subjects through. */
+/**
+ * How often a set is expected to be found in ordinary text, roughly: the sum over its members
+ * of the product of their bytes' frequencies (letters and digits common, punctuation rare). The
+ * smaller, the more values the set rules out.
+ */
+function hitRate(set: readonly string[]): number {
+  let rate = 0;
+  for (const s of set) {
+    let p = 1;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      p *= (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? 1 / 16 : c === 0x20 ? 1 / 6 : 1 / 64;
+    }
+    rate += p;
+  }
+  return rate;
+}
+
+/** The set that lets fewer ordinary values through (both are necessary: either will do). */
 function better(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  const minA = Math.min(...a.map((s) => s.length));
-  const minB = Math.min(...b.map((s) => s.length));
-  if (minA !== minB) return minA > minB ? a : b;
-  return a.length <= b.length ? a : b;
+  return hitRate(b) < hitRate(a) ? b : a;
 }
 
 function facts(node: PcreNode): Facts {

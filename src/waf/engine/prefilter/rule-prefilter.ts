@@ -26,7 +26,7 @@ import { LiteralScanner } from './literal-scanner.js';
  * @pmFromFile lists have their own automaton, and in the shared one they would make every
  * scan slower (a larger table, more cache misses) for little gain.
  */
-const MAX_OPERATOR_LITERAL_BYTES = 3000;
+const MAX_OPERATOR_LITERAL_BYTES = 8000;
 /** Per-transaction bound on cached masks (beyond it masks are recomputed). */
 const MAX_CACHED_MASKS = 20_000;
 
