@@ -19,6 +19,8 @@ import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 
 /** Largest exact set kept (cross products grow fast). */
 const MAX_EXACT = 64;
+/** Largest set of first or last strings kept (a run glued to them may be this large too). */
+const MAX_AFFIX = 512;
 /** Longest literal glued: a run that would grow past it is closed and a new one started. */
 const MAX_LENGTH = 24;
 /** Largest alternative set kept as a requirement. */
@@ -29,10 +31,29 @@ const MAX_CLASS = 12;
 interface Facts {
   readonly exact: readonly string[] | undefined;
   readonly needs: readonly string[] | undefined;
+  /** Every match starts with one of these (exact implies it). */
+  readonly prefix?: readonly string[] | undefined;
+  /** Every match ends with one of these (exact implies it). */
+  readonly suffix?: readonly string[] | undefined;
 }
 
 const EMPTY: Facts = { exact: [''], needs: undefined };
 const UNKNOWN: Facts = { exact: undefined, needs: undefined };
+
+const starts = (f: Facts) => f.exact ?? f.prefix;
+const ends = (f: Facts) => f.exact ?? f.suffix;
+
+/** The union of the branches' sets, when every branch has one and it stays small. */
+function unionOf(branches: readonly Facts[], pick: (f: Facts) => readonly string[] | undefined): string[] | undefined {
+  const out = new Set<string>();
+  for (const b of branches) {
+    const set = pick(b);
+    if (set === undefined) return undefined;
+    for (const x of set) out.add(x);
+    if (out.size > MAX_AFFIX) return undefined;
+  }
+  return [...out];
+}
 
 function fold(code: number): number {
   return code >= 0x41 && code <= 0x5a ? code + 0x20 : code;
@@ -53,8 +74,8 @@ function dedupe(strings: Iterable<string>): string[] {
   return [...new Set(strings)];
 }
 
-function cross(a: readonly string[], b: readonly string[]): string[] | undefined {
-  if (a.length * b.length > MAX_EXACT) return undefined;
+function cross(a: readonly string[], b: readonly string[], max = MAX_EXACT): string[] | undefined {
+  if (a.length * b.length > max) return undefined;
   const out = new Set<string>();
   for (const x of a) {
     for (const y of b) {
@@ -123,7 +144,7 @@ function facts(node: PcreNode): Facts {
         if (needs !== undefined && n !== undefined && needs.length + n.length <= MAX_NEEDS) needs.push(...n);
         else needs = undefined;
       }
-      return { exact: exact && dedupe(exact), needs: needs && dedupe(needs) };
+      return { exact: exact && dedupe(exact), needs: needs && dedupe(needs), prefix: unionOf(branches, starts), suffix: unionOf(branches, ends) };
     }
     case 'repeat': {
       const body = facts(node.body);
@@ -138,37 +159,46 @@ function facts(node: PcreNode): Facts {
         if (exact) return { exact, needs: better(usable(exact), needs) };
       }
       // At least one copy of the body is in every match; more copies follow it directly, so a
-      // literal spanning copies is not known, but the body's own literals are.
-      return { exact: undefined, needs };
+      // literal spanning copies is not known, but the body's own literals are, and a match
+      // starts as the first copy does and ends as the last one does.
+      return { exact: undefined, needs, prefix: starts(body), suffix: ends(body) };
     }
   }
 }
 
 function sequence(items: readonly PcreNode[]): Facts {
-  let run: string[] | undefined = [''];
+  // `run`: every match of the items so far ends with one of these (all of it while allExact).
+  let run: string[] = [''];
   let allExact = true;
+  let prefix: readonly string[] | undefined;
   let best: readonly string[] | undefined;
   for (const item of items) {
     const f = facts(item);
     if (f.exact !== undefined) {
-      const next: string[] | undefined = run && cross(run, f.exact);
+      const next = cross(run, f.exact);
       if (next !== undefined) {
         run = next;
         continue;
       }
       // Too many combinations: what was glued so far is a requirement; start again from here.
       best = better(best, usable(run));
+      if (allExact) prefix = run;
       allExact = false;
       run = [...f.exact];
       continue;
     }
-    allExact = false;
-    best = better(best, usable(run));
+    // The run goes on into the item's first bytes, and starts again from its last ones.
+    const head = starts(f);
+    const glued = head !== undefined ? cross(run, head, MAX_AFFIX) : undefined;
+    best = better(best, usable(glued ?? run));
     best = better(best, f.needs);
-    run = [''];
+    if (allExact) prefix = glued ?? run;
+    allExact = false;
+    const tail = ends(f);
+    run = tail !== undefined ? [...tail] : [''];
   }
   best = better(best, usable(run));
-  return { exact: allExact ? run : undefined, needs: best };
+  return allExact ? { exact: run, needs: best } : { exact: undefined, needs: best, prefix, suffix: run };
 }
 
 /**
@@ -178,5 +208,57 @@ function sequence(items: readonly PcreNode[]): Facts {
 export function requiredLiterals(parsed: ParsedPcre): string[] | undefined {
   const f = facts(parsed.root);
   const needs = better(usable(f.exact), f.needs);
-  return needs ? [...needs] : undefined;
+  return needs ? compact(needs) : undefined;
+}
+
+/**
+ * A smaller set that is still necessary: literals that differ only in their last byte ("mount ",
+ * "mount|", "mount&"...) become their common prefix (a value holding any of them holds it), and
+ * members holding another member go. Fewer literals keep the shared automaton small.
+ */
+function compact(set: readonly string[]): string[] {
+  let out = minimal(set);
+  for (let pass = 0; pass < 4; pass++) {
+    const next = mergeSiblings(mergeSiblings(out, (s) => s.slice(0, -1)), (s) => s.slice(1));
+    if (next === out) break;
+    out = minimal(next);
+  }
+  return out;
+}
+
+/** Members of 4 bytes or more that share `trim(member)` with 2 others become it. */
+function mergeSiblings(set: string[], trim: (s: string) => string): string[] {
+  const siblings = new Map<string, number>();
+  for (const s of set) if (s.length >= 4) siblings.set(trim(s), (siblings.get(trim(s)) ?? 0) + 1);
+  let changed = false;
+  const out = set.map((s) => {
+    if (s.length < 4 || (siblings.get(trim(s)) ?? 0) < 3) return s;
+    changed = true;
+    return trim(s);
+  });
+  return changed ? out : set;
+}
+
+/**
+ * The set without the members that hold another member ('alias"' goes when 'alias' is there):
+ * a value holding the longer one holds the shorter, so they add nothing but automaton states.
+ */
+function minimal(set: readonly string[]): string[] {
+  const members = new Set(set);
+  let shortest = Infinity;
+  for (const s of members) shortest = Math.min(shortest, s.length);
+  const out: string[] = [];
+  for (const s of members) {
+    let redundant = false;
+    for (let len = shortest; len < s.length && !redundant; len++) {
+      for (let i = 0; i + len <= s.length; i++) {
+        if (members.has(s.slice(i, i + len))) {
+          redundant = true;
+          break;
+        }
+      }
+    }
+    if (!redundant) out.push(s);
+  }
+  return out;
 }
