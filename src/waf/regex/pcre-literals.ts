@@ -94,8 +94,8 @@ function usable(set: readonly string[] | undefined): readonly string[] | undefin
 
 /**
  * How often a set is expected to be found in ordinary text, roughly: the sum over its members
- * of the product of their bytes' frequencies (letters and digits common, punctuation rare). The
- * smaller, the more values the set rules out.
+ * of the product of their bytes' frequencies (letters and digits common, punctuation rare, bytes
+ * above 0x7F rarer still). The smaller, the more values the set rules out.
  */
 function hitRate(set: readonly string[]): number {
   let rate = 0;
@@ -103,7 +103,7 @@ function hitRate(set: readonly string[]): number {
     let p = 1;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      p *= (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? 1 / 16 : c === 0x20 ? 1 / 6 : 1 / 64;
+      p *= (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? 1 / 16 : c === 0x20 ? 1 / 6 : c >= 0x80 ? 1 / 256 : 1 / 64;
     }
     rate += p;
   }
