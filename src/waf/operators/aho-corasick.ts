@@ -10,11 +10,10 @@
 // acmp compares phrase bytes >= 0x80 as negative chars on x86 so they never match; both are
 // libmodsecurity bugs, not behaviour to keep.
 
+import { buildFoldedDfa, FOLD } from './folded-dfa.js';
+
 /** Upper bound on states x classes (4 bytes each at most): a list beyond it is refused. */
 const MAX_CELLS = 1 << 25;
-
-const FOLD = new Uint8Array(256);
-for (let c = 0; c < 256; c++) FOLD[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 
 export interface PhraseMatch {
   /** Offset just after the match. */
@@ -24,10 +23,8 @@ export interface PhraseMatch {
 }
 
 export class PhraseAutomaton {
-  /** Byte -> class (0: the byte is in no phrase). */
-  private readonly classOf = new Uint8Array(256);
+  private readonly classOf: Uint8Array;
   private readonly classes: number;
-  /** delta[state * classes + class] -> next state. */
   private readonly delta: Uint16Array | Int32Array;
   /** The longest phrase-ending state among a state's suffixes (itself included), or -1. */
   private readonly output: Int32Array;
@@ -42,77 +39,18 @@ export class PhraseAutomaton {
   /** Phrases are byte strings; empty ones are ignored. Throws when the list is too large. */
   constructor(phrases: readonly string[]) {
     this.phrases = phrases;
-    // Byte classes: one per distinct (folded) byte used by the phrases.
-    let classes = 1;
-    const folded = new Uint8Array(256);
-    for (const p of phrases) {
-      for (let i = 0; i < p.length; i++) {
-        const f = FOLD[p.charCodeAt(i) & 0xff]!;
-        if (folded[f] === 0) folded[f] = classes++;
-      }
-    }
-    for (let c = 0; c < 256; c++) this.classOf[c] = folded[FOLD[c]!]!;
-    this.classes = classes;
-
-    // The trie, with children in maps while it grows.
-    const children: Array<Map<number, number>> = [new Map<number, number>()];
-    const creator: number[] = [-1];
-    const depth: number[] = [0];
-    const terminal: boolean[] = [false];
-    let count = 0;
-    phrases.forEach((p, index) => {
-      if (p.length === 0) return;
-      count++;
-      let s = 0;
-      for (let i = 0; i < p.length; i++) {
-        const k = this.classOf[p.charCodeAt(i) & 0xff]!;
-        let next = children[s]!.get(k);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          creator.push(index);
-          depth.push(i + 1);
-          terminal.push(false);
-          children[s]!.set(k, next);
-        }
-        s = next;
-      }
-      terminal[s] = true;
-    });
-    this.phraseCount = count;
-    const states = children.length;
-    if (states * classes > MAX_CELLS) {
-      throw new Error(`phrase list too large (${states} automaton states x ${classes} byte classes)`);
-    }
-    this.delta = states <= 0xffff ? new Uint16Array(states * classes) : new Int32Array(states * classes);
-    this.output = new Int32Array(states).fill(-1);
-    this.creator = Int32Array.from(creator);
-    this.depth = Int32Array.from(depth);
-    this.build(children, terminal);
-  }
-
-  /** Breadth-first: a state's failure target is shallower, so its row is already complete. */
-  private build(children: ReadonlyArray<Map<number, number>>, terminal: readonly boolean[]): void {
-    const k = this.classes;
-    const fail = new Int32Array(children.length);
-    const queue = new Int32Array(children.length);
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = 0;
-    while (head < tail) {
-      const s = queue[head++]!;
-      const f = fail[s]!;
-      this.output[s] = terminal[s] ? s : s === 0 ? -1 : this.output[f]!;
-      for (let c = 0; c < k; c++) {
-        const child = children[s]!.get(c);
-        if (child !== undefined) {
-          fail[child] = s === 0 ? 0 : this.delta[f * k + c]!;
-          this.delta[s * k + c] = child;
-          queue[tail++] = child;
-        } else {
-          this.delta[s * k + c] = s === 0 ? 0 : this.delta[f * k + c]!;
-        }
-      }
+    const dfa = buildFoldedDfa(phrases, MAX_CELLS);
+    this.classOf = dfa.classOf;
+    this.classes = dfa.classes;
+    this.delta = dfa.delta;
+    this.creator = dfa.creator;
+    this.depth = dfa.depth;
+    this.phraseCount = dfa.phraseCount;
+    // Breadth first, so a state's failure target already has its output.
+    this.output = new Int32Array(dfa.states).fill(-1);
+    for (let i = 1; i < dfa.states; i++) {
+      const st = dfa.order[i]!;
+      this.output[st] = dfa.firstEnd[st]! >= 0 ? st : this.output[dfa.fail[st]!]!;
     }
   }
 
