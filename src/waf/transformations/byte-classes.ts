@@ -56,3 +56,13 @@ export function looseHexPair(hi: number, lo: number): number {
 export function hexDigitCode(nibble: number): number {
   return nibble < 10 ? 0x30 + nibble : 0x57 + nibble;
 }
+
+/**
+ * A RegExp matching any one of `bytes` (a transformation's trigger bytes): the fast path that
+ * returns a value unchanged and the `triggers` the prefilter reads then come from one string.
+ */
+export function anyByteOf(bytes: string): RegExp {
+  let body = '';
+  for (let i = 0; i < bytes.length; i++) body += `\\x${bytes.charCodeAt(i).toString(16).padStart(2, '0')}`;
+  return new RegExp(`[${body}]`);
+}

@@ -5,14 +5,16 @@
 // - lower-cases A-Z (C locale: bytes 0x80-0xFF are left alone)
 // Deleted quote characters do not end a run: "a ' ,b" gives "a b".
 import { bufferWith, bytesToString, unlessSame } from './output-buffer.js';
+import { anyByteOf } from './byte-classes.js';
 import type { Transformation } from './transformation.js';
 
 // Without any of these bytes nothing can change ('/' and '(' only matter after a space).
-const TRIGGER = /["'\\^ ,;\t\r\nA-Z]/;
+const TRIGGERS = '"\'\\^ ,;\t\r\nABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const TRIGGER = anyByteOf(TRIGGERS);
 
 export const cmdLine: Transformation = {
   name: 'cmdLine',
-  triggers: '"\'\\^ ,;\t\r\nABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  triggers: TRIGGERS,
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

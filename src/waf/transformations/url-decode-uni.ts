@@ -4,11 +4,12 @@
 // '<'). An invalid or truncated %u escape keeps its "%u" and decoding resumes after them.
 // SecUnicodeMapFile (a code point to byte table) is not supported; without it ModSecurity
 // does exactly the above.
-import { hexValue } from './byte-classes.js';
+import { anyByteOf, hexValue } from './byte-classes.js';
 import { bufferWith, bytesToString } from './output-buffer.js';
 import type { Transformation } from './transformation.js';
 
-const TRIGGER = /[%+]/;
+const TRIGGERS = '%+';
+const TRIGGER = anyByteOf(TRIGGERS);
 
 /** ModSecurity's full-width fold: %uFFxx with xx in 01-5E decodes to xx + 0x20. */
 function lowByteOfUnicodeEscape(value: string, at: number, low: number): number {
@@ -19,7 +20,7 @@ function lowByteOfUnicodeEscape(value: string, at: number, low: number): number 
 
 export const urlDecodeUni: Transformation = {
   name: 'urlDecodeUni',
-  triggers: '%+',
+  triggers: TRIGGERS,
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;

@@ -2,15 +2,16 @@
 // "%HH" with two hex digits becomes that byte, '+' becomes a space; a '%' not followed by two
 // hex digits (including one too close to the end) is kept as it is and decoding carries on
 // right after it, so "%%41" gives "%A". %u escapes are not decoded (see urlDecodeUni).
-import { hexValue } from './byte-classes.js';
+import { anyByteOf, hexValue } from './byte-classes.js';
 import { bufferWith, bytesToString } from './output-buffer.js';
 import type { Transformation } from './transformation.js';
 
-const TRIGGER = /[%+]/;
+const TRIGGERS = '%+';
+const TRIGGER = anyByteOf(TRIGGERS);
 
 export const urlDecode: Transformation = {
   name: 'urlDecode',
-  triggers: '%+',
+  triggers: TRIGGERS,
   transform(value: string): string {
     let i = value.search(TRIGGER);
     if (i === -1) return value;
