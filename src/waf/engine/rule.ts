@@ -20,6 +20,11 @@ export interface Target {
   readonly fullName: string;
 }
 
+/** The XPath expression of an XML target ("XML:/*" when written without one). */
+export function xpathExpression(t: Target): string {
+  return t.ref.selector?.kind === 'xpath' ? t.ref.selector.expression : '/*';
+}
+
 /** An action that runs when the rule matches (setvar, ctl, initcol, ...). */
 export interface RuntimeAction {
   readonly name: string;

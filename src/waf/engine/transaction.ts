@@ -21,7 +21,7 @@ import { MacroCache, type MacroScope } from './macro.js';
 import { ChainCache } from './transform-chain.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
-import type { Rule, Target } from './rule.js';
+import { xpathExpression, type Rule, type Target } from './rule.js';
 import type { RuleSet } from './ruleset.js';
 import type { EngineMode } from './settings.js';
 import { KeyedCollection, TransactionState } from './transaction-state.js';
@@ -154,7 +154,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
     this.transformed = new ChainCache(ruleset.chains.nodes.length);
-    this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed, ruleset.chains.nodes.length) : undefined;
+    this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed) : undefined;
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';
   }
@@ -549,7 +549,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     }
     let entries: readonly Entry[];
     if (v.kind === 'xpath') {
-      entries = v.select(this, ref.selector?.kind === 'xpath' ? ref.selector.expression : '/*');
+      entries = v.select(this, xpathExpression(target));
     } else {
       entries = this.select(v, target);
     }
@@ -677,7 +677,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {
     if (this.captures.length > 0) this.captures.length = 0;
     const hit = op.evaluate(this, value) !== rule.negated;
-    return hit && this.recordMatch(rule, key === undefined ? name : `${name}:${key}`, value);
+    return hit && this.recordMatch(rule, memberName(name, key), value);
   }
 
   /** As tryOnce, the prefilter asked first (prefilter/rule-prefilter.ts). */
@@ -686,7 +686,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (p !== undefined && !this.prefilter!.valueMayMatch(p, value)) {
       // The operator would not match: only a negated rule does.
       if (this.captures.length > 0) this.captures.length = 0;
-      return rule.negated && this.recordMatch(rule, key === undefined ? name : `${name}:${key}`, value);
+      return rule.negated && this.recordMatch(rule, memberName(name, key), value);
     }
     return this.tryOnce(rule, op, name, key, value);
   }
@@ -880,6 +880,11 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       this.auditLogParts = value;
     }
   }
+}
+
+/** A variable's full name: "ARGS:id" for a member, the bare name otherwise. */
+function memberName(name: string, key: string | undefined): string {
+  return key === undefined ? name : `${name}:${key}`;
 }
 
 /** Whether a ctl:ruleRemoveTarget* removal names this (chain head) rule. */

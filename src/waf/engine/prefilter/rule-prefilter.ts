@@ -16,7 +16,7 @@
 //   is reset as usual). A multiMatch rule also tries the value before each transformation, so
 //   there the masks at every step of its chain count.
 import type { ChainCache, ChainNode, ChainTree } from '../transform-chain.js';
-import type { Rule, Target } from '../rule.js';
+import { xpathExpression, type Rule, type Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
 import type { Entry } from '../../variables/variable.js';
 import { LiteralScanner } from './literal-scanner.js';
@@ -134,7 +134,7 @@ function stableTarget(t: Target): boolean {
 
 function slotKey(t: Target): string {
   if (t.variable.kind !== 'xpath') return t.variable.name;
-  return `${t.variable.name}:${t.ref.selector?.kind === 'xpath' ? t.ref.selector.expression : '/*'}`;
+  return `${t.variable.name}:${xpathExpression(t)}`;
 }
 
 /**
@@ -179,7 +179,7 @@ const NO_ENTRIES: readonly Entry[] = [];
 function slotValues(tx: TransactionState, target: Target): readonly Entry[] | string {
   const v = target.variable;
   if (v.kind === 'scalar') return v.get(tx) ?? '';
-  if (v.kind === 'xpath') return v.select(tx, target.ref.selector?.kind === 'xpath' ? target.ref.selector.expression : '/*');
+  if (v.kind === 'xpath') return v.select(tx, xpathExpression(target));
   return v.entries(tx) ?? NO_ENTRIES;
 }
 
@@ -201,9 +201,9 @@ export class PrefilterCache {
   constructor(
     private readonly prefilters: Prefilters,
     private readonly chains: ChainCache,
-    chainNodes: number,
   ) {
     // Allocated whole (not grown by index, which would turn them into slow sparse arrays).
+    const chainNodes = prefilters.effects.nodeBits.length;
     this.unions = new Array<Int32Array | undefined>(chainNodes * prefilters.slotCount).fill(undefined);
     this.slotData = new Array<SlotData | undefined>(prefilters.slotCount).fill(undefined);
   }
