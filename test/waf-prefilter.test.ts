@@ -33,9 +33,16 @@ const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 describe('literals a pattern needs', () => {
   it('glues adjacent bytes and case pairs into words, folded', () => {
-    assert.deepEqual(lits('(?i)union\\s+select'), ['select']);
+    assert.deepEqual(lits('(?i)union\\s+select'), ['\tselect', '\nselect', '\x0bselect', '\fselect', '\rselect', ' select']);
     assert.deepEqual(lits('UNION'), ['union']);
     assert.deepEqual(lits('<script[^>]*>'), ['<script']);
+  });
+
+  it('keeps words that differ in their first byte apart', () => {
+    // Words that differ in their last byte merge: "mount;", "mount|" and "mount&" into "mount".
+    // Those that differ in their first byte do not: merged into "ount" they would let every
+    // "account" through to the regex.
+    assert.deepEqual(lits('(?:mount|fount|count)[;|&]'), ['count', 'fount', 'mount']);
   });
 
   it('takes one literal from each branch of an alternation', () => {

@@ -106,11 +106,34 @@ describe('declared trigger bytes (what the prefilter relies on)', () => {
       if (t.triggers === undefined) continue;
       const pool = alphabet.filter((c) => !t.triggers!.includes(c));
       for (const v of sample(pool)) {
+        // An end trigger may be anywhere but at the end.
+        if (t.endTriggers !== undefined && v.length > 0 && t.endTriggers.includes(v[v.length - 1]!)) continue;
         assert.equal(t.transform(v), v, `t:${name} changed ${JSON.stringify(v)} without a trigger byte`);
         checked++;
       }
     }
     assert.ok(checked > 30_000);
+  });
+
+  it('leaves every short value over the bytes that matter unchanged, for end triggers', () => {
+    // Exhaustive up to 7 bytes over the triggers, the end triggers and two ordinary bytes: the
+    // random sample above rarely puts several dots and slashes together.
+    let checked = 0;
+    for (const name of TRANSFORMATION_NAMES) {
+      const t = getTransformation(name)!;
+      if (t.endTriggers === undefined) continue;
+      const bytes = [...new Set([...t.triggers!, ...t.endTriggers, 'a', 'Z'])];
+      const walk = (v: string): void => {
+        const inert = ![...t.triggers!].some((c) => v.includes(c)) && !(v.length > 0 && t.endTriggers!.includes(v[v.length - 1]!));
+        if (inert) {
+          assert.equal(t.transform(v), v, `t:${name} changed ${JSON.stringify(v)}`);
+          checked++;
+        }
+        if (v.length < 7) for (const c of bytes) walk(v + c);
+      };
+      walk('');
+    }
+    assert.ok(checked > 1000);
   });
 
   it('changes only the case for case-only transformations', () => {

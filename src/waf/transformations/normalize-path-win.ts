@@ -3,13 +3,17 @@
 import { normalizePathValue } from './normalize-path-core.js';
 import type { Transformation } from './transformation.js';
 
-// Only a dot, a backslash or a doubled slash can make normalisation change anything.
+// With a separator, only a dot, a backslash or a doubled slash can make normalisation change
+// anything; without one, only a dot at the end of the value can (as for t:normalizePath).
 const TRIGGER = /[.\\]|\/\//;
+const SEPARATOR = /[/\\]/;
 
 export const normalizePathWin: Transformation = {
   name: 'normalizePathWin',
-  triggers: './\\',
+  triggers: '/\\',
+  endTriggers: '.',
   transform(value: string): string {
-    return TRIGGER.test(value) ? normalizePathValue(value, true) : value;
+    const unchanged = SEPARATOR.test(value) ? !TRIGGER.test(value) : !value.endsWith('.');
+    return unchanged ? value : normalizePathValue(value, true);
   },
 };

@@ -3,13 +3,16 @@
 import { normalizePathValue } from './normalize-path-core.js';
 import type { Transformation } from './transformation.js';
 
-// Only a dot or a doubled slash can make normalisation change anything.
+// With a slash, only a dot or a doubled slash can make normalisation change anything; without
+// one, the whole value is one segment and only a dot at its end ("x..", ".") can.
 const TRIGGER = /\.|\/\//;
 
 export const normalizePath: Transformation = {
   name: 'normalizePath',
-  triggers: './',
+  triggers: '/',
+  endTriggers: '.',
   transform(value: string): string {
-    return TRIGGER.test(value) ? normalizePathValue(value, false) : value;
+    const unchanged = value.indexOf('/') === -1 ? !value.endsWith('.') : !TRIGGER.test(value);
+    return unchanged ? value : normalizePathValue(value, false);
   },
 };

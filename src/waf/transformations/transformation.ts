@@ -16,6 +16,12 @@ export interface Transformation {
    * reuse one scan of a value across chains (engine/prefilter/), and a test checks it.
    */
   readonly triggers?: string;
+  /**
+   * With `triggers`: bytes that can change a value only as its last byte. A value holding none
+   * of `triggers` and not ending with one of these comes out unchanged (t:normalizePath: a dot
+   * matters only next to a slash, or at the end).
+   */
+  readonly endTriggers?: string;
   /** The output equals the input up to ASCII case (t:lowercase, t:uppercase). */
   readonly caseOnly?: boolean;
 }

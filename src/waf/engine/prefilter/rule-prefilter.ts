@@ -50,7 +50,8 @@ export interface RulePrefilter {
 /**
  * Which chains leave which values alone. Each transformation that declares its trigger bytes
  * gets a bit; `byteBits[b]` holds the bits of the transformations byte b (in either case) may
- * set off, `nodeBits[n]` those on the path to chain node n, and `nodeOpaque[n]` is 1 when that
+ * set off anywhere in a value, `endBits[b]` those it may set off as the last byte (a
+ * transformation's endTriggers), `nodeBits[n]` those on the path to chain node n, and `nodeOpaque[n]` is 1 when that
  * path has a transformation that may change any value (t:base64Decode, t:sha1...). A value
  * whose bytes set off nothing on a path comes out of it unchanged up to ASCII case, so its
  * mask there is the mask of the value itself (the scan folds case): one scan serves every such
@@ -58,6 +59,7 @@ export interface RulePrefilter {
  */
 export class ChainEffects {
   readonly byteBits = new Int32Array(256);
+  readonly endBits = new Int32Array(256);
   readonly nodeBits: Int32Array;
   readonly nodeOpaque: Uint8Array;
 
@@ -76,13 +78,8 @@ export class ChainEffects {
         if (bit === undefined && bits.size < 31) {
           bit = 1 << bits.size;
           bits.set(t.name, bit);
-          for (let i = 0; i < t.triggers.length; i++) {
-            const c = t.triggers.charCodeAt(i) & 0xff;
-            this.byteBits[c]! |= bit;
-            // Both cases: a t:lowercase or t:uppercase before it may have turned one into the other.
-            if (c >= 0x41 && c <= 0x5a) this.byteBits[c + 0x20]! |= bit;
-            if (c >= 0x61 && c <= 0x7a) this.byteBits[c - 0x20]! |= bit;
-          }
+          markBytes(this.byteBits, t.triggers, bit);
+          if (t.endTriggers !== undefined) markBytes(this.endBits, t.endTriggers, bit);
         }
         if (bit === undefined) opaque = true;
         else own = bit;
@@ -99,7 +96,19 @@ export class ChainEffects {
     const table = this.byteBits;
     let out = 0;
     for (let i = 0; i < value.length; i++) out |= table[value.charCodeAt(i) & 0xff]!;
+    if (value.length > 0) out |= this.endBits[value.charCodeAt(value.length - 1) & 0xff]!;
     return out;
+  }
+}
+
+/** Sets `bit` for each byte of `bytes` in `table`, in both ASCII cases. */
+function markBytes(table: Int32Array, bytes: string, bit: number): void {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i) & 0xff;
+    table[c]! |= bit;
+    // Both cases: a t:lowercase or t:uppercase before it may have turned one into the other.
+    if (c >= 0x41 && c <= 0x5a) table[c + 0x20]! |= bit;
+    if (c >= 0x61 && c <= 0x7a) table[c - 0x20]! |= bit;
   }
 }
 
