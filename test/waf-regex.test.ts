@@ -10,6 +10,7 @@ import type { PcreNode } from '../src/waf/regex/pcre-ast.js';
 import { parsePcre } from '../src/waf/regex/pcre-parser.js';
 import { PcreMatcher } from '../src/waf/regex/pcre-matcher.js';
 import { compilePcre, enableRegexSafetyNet, PcreError, translatePcre } from '../src/waf/regex/pcre.js';
+import { compileKeyPattern } from '../src/waf/regex/key-pattern.js';
 
 // Before any pattern of this file is executed: the limit is read when V8 compiles a regex.
 enableRegexSafetyNet();
@@ -554,5 +555,16 @@ describe('OWASP CRS @rx patterns', () => {
     );
     const tooSlow = slowest.filter((s) => s.ms > boundMs);
     assert.deepEqual(tooSlow, [], `over ${boundMs} ms`);
+  });
+});
+
+describe('selector key patterns', () => {
+  it('tests keys as the regex does, plain prefixes included', () => {
+    const keys = ['header_name_920450_host', 'HEADER_NAME_920450_X', 'x_header_name_920450_', 'header_name_92045', '', 'a\nheader_name_920450_b', 'a\nheader_name_920450_', 'header_name_920450_\n', '\n', 'json.a', 'JSON.items.0', 'xjson.a', 'json\n'];
+    for (const source of ['^header_name_920450_', '^json\\.', '^json', 'items', '^[a-z]+_', '^-x']) {
+      const re = compilePcre(source, { caseless: true });
+      const pattern = compileKeyPattern(source);
+      for (const k of keys) assert.equal(pattern.test(k), re.test(k), `${source} on ${JSON.stringify(k)}`);
+    }
   });
 });

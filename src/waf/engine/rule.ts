@@ -9,13 +9,14 @@ import type { Macro } from './macro.js';
 import type { Transaction } from './transaction.js';
 import type { ChainNode } from './transform-chain.js';
 import type { RulePrefilter } from './prefilter/rule-prefilter.js';
+import type { KeyPattern } from '../regex/key-pattern.js';
 
 /** One target of a rule, compiled against the variable registry. */
 export interface Target {
   readonly ref: VariableRef;
   readonly variable: VariableDef;
   /** For `NAME:/regex/` selectors. */
-  readonly keyRegex: RegExp | undefined;
+  readonly keyRegex: KeyPattern | undefined;
   /** The full name as written without '!'/'&' (e.g. "ARGS:foo"), for target removal. */
   readonly fullName: string;
 }

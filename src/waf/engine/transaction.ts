@@ -12,9 +12,9 @@
 import { parseRequestBody, parseUrlEncoded, urlEncodedError } from '../bodies/index.js';
 import type { BodyProcessorName } from '../bodies/body.js';
 import type { OperatorRunContext } from '../operators/operator.js';
-import { compilePcre } from '../regex/pcre.js';
 import { hexValue } from '../transformations/byte-classes.js';
-import { parseVariableList, type Selector, type VariableRef } from '../seclang/variable-list.js';
+import type { Selector, VariableRef } from '../seclang/variable-list.js';
+import type { KeyPattern } from '../regex/key-pattern.js';
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
@@ -79,13 +79,17 @@ export interface TransactionOptions {
 
 type AllowType = 'none' | 'phase' | 'request' | 'all';
 
-interface TargetRemoval {
+/** A target named by ctl:ruleRemoveTarget*, parsed when the rule set loads. */
+export interface RemovedTarget {
+  readonly ref: VariableRef;
+  readonly fullName: string;
+  readonly keyRegex: KeyPattern | undefined;
+}
+
+interface TargetRemoval extends RemovedTarget {
   readonly byId?: ReadonlyArray<readonly [number, number]>;
   readonly byTag?: string;
   readonly byMsg?: string;
-  readonly ref: VariableRef;
-  readonly fullName: string;
-  readonly keyRegex: RegExp | undefined;
 }
 
 const NO_REMOVALS: TargetRemoval[] = [];
@@ -668,9 +672,17 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       return any;
     }
     const node = rule.chainNode;
+    if (node) {
+      const p = rule.prefilter;
+      if (p !== undefined && !this.prefilter!.mayMatchAt(p, node, value)) {
+        // The operator would not match: only a negated rule does (as in tryChecked).
+        if (this.captures.length > 0) this.captures.length = 0;
+        return rule.negated && this.recordMatch(rule, memberName(name, key), this.transformed.apply(node, value));
+      }
+      return this.tryOnce(rule, op, name, key, this.transformed.apply(node, value));
+    }
     let current = value;
-    if (node) current = this.transformed.apply(node, value);
-    else for (const t of rule.transformations) current = t.transform(current);
+    for (const t of rule.transformations) current = t.transform(current);
     return this.tryChecked(rule, op, name, key, current);
   }
 
@@ -831,22 +843,16 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.removedMsgs.push(msg);
   }
 
-  removeTargetById(ranges: ReadonlyArray<readonly [number, number]>, target: string): void {
-    this.addTargetRemoval({ byId: ranges }, target);
+  removeTargetById(ranges: ReadonlyArray<readonly [number, number]>, target: RemovedTarget): void {
+    this.targetRemovals.push({ byId: ranges, ...target });
   }
 
-  removeTargetByTag(tag: string, target: string): void {
-    this.addTargetRemoval({ byTag: tag }, target);
+  removeTargetByTag(tag: string, target: RemovedTarget): void {
+    this.targetRemovals.push({ byTag: tag, ...target });
   }
 
-  removeTargetByMsg(msg: string, target: string): void {
-    this.addTargetRemoval({ byMsg: msg }, target);
-  }
-
-  private addTargetRemoval(scope: Pick<TargetRemoval, 'byId' | 'byTag' | 'byMsg'>, target: string): void {
-    const ref = parseVariableList(target)[0]!;
-    const keyRegex = ref.selector?.kind === 'regex' ? compilePcre(ref.selector.source, { caseless: true }) : undefined;
-    this.targetRemovals.push({ ...scope, ref, fullName: ref.written, keyRegex });
+  removeTargetByMsg(msg: string, target: RemovedTarget): void {
+    this.targetRemovals.push({ byMsg: msg, ...target });
   }
 
   setRequestBodyProcessor(name: string): void {
@@ -903,7 +909,7 @@ function removalApplies(r: TargetRemoval, head: Rule): boolean {
  * whole variable; with one, only the members whose key it names (or its regex matches).
  * `key` is undefined for the variable as a whole (a scalar, or the check before its members).
  */
-function covers(sel: Selector | undefined, keyRegex: RegExp | undefined, key: string | undefined): boolean {
+function covers(sel: Selector | undefined, keyRegex: KeyPattern | undefined, key: string | undefined): boolean {
   if (sel === undefined) return true;
   if (key === undefined) return false;
   if (sel.kind === 'key') return sel.lower === key.toLowerCase();

@@ -45,13 +45,22 @@ export class ChainTree {
 }
 
 /**
- * Per-transaction results: input value → its output at each node (an array indexed by node id).
- * One map entry per distinct value, however many chains it goes through: a big JSON body has
- * hundreds of values and dozens of chains, and a map entry per (value, node) cost more than the
- * transformations themselves, most of which change nothing.
+ * One value's results, indexed by node id: its output at each node, and the prefilter's literal
+ * mask of that output (engine/prefilter/), kept here so that one lookup of the value serves both.
+ */
+export interface ChainRow {
+  readonly outputs: Array<string | undefined>;
+  masks: Array<Int32Array | undefined> | undefined;
+}
+
+/**
+ * Per-transaction results: input value → its row. One map entry per distinct value, however
+ * many chains it goes through: a big JSON body has hundreds of values and dozens of chains, and
+ * a map entry per (value, node) cost more than the transformations themselves, most of which
+ * change nothing.
  */
 export class ChainCache {
-  private readonly byValue = new Map<string, Array<string | undefined>>();
+  private readonly byValue = new Map<string, ChainRow>();
   /** Values kept; past the bound, results are computed without being kept. */
   private readonly maxValues: number;
 
@@ -65,25 +74,34 @@ export class ChainCache {
   /** The value after the whole chain ending at `node`. */
   apply(node: ChainNode, value: string): string {
     if (node.depth === 0) return value;
-    let row = this.byValue.get(value);
-    if (row === undefined) {
-      if (this.byValue.size >= this.maxValues) return this.compute(node, value);
-      row = new Array<string | undefined>(this.nodes);
-      this.byValue.set(value, row);
-    }
-    return this.applyIn(row, node, value);
+    const row = this.row(value);
+    return row === undefined ? this.compute(node, value) : this.outputAt(row, node, value);
   }
 
-  private applyIn(row: Array<string | undefined>, node: ChainNode, value: string): string {
-    const hit = row[node.id];
+  /** The value's row, made on first use; undefined once the cache is full. */
+  row(value: string): ChainRow | undefined {
+    let row = this.byValue.get(value);
+    if (row === undefined) {
+      if (this.byValue.size >= this.maxValues) return undefined;
+      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined };
+      this.byValue.set(value, row);
+    }
+    return row;
+  }
+
+  /** The output at `node` of the value whose row this is. */
+  outputAt(row: ChainRow, node: ChainNode, value: string): string {
+    if (node.depth === 0) return value;
+    const hit = row.outputs[node.id];
     if (hit !== undefined) return hit;
-    const before = node.depth === 1 ? value : this.applyIn(row, node.parent!, value);
+    const before = node.depth === 1 ? value : this.outputAt(row, node.parent!, value);
     const out = node.transformation!.transform(before);
-    row[node.id] = out;
+    row.outputs[node.id] = out;
     return out;
   }
 
-  private compute(node: ChainNode, value: string): string {
+  /** The output at `node`, computed without being kept. */
+  compute(node: ChainNode, value: string): string {
     return node.depth === 0 ? value : node.transformation!.transform(this.compute(node.parent!, value));
   }
 }

@@ -16,7 +16,7 @@ export interface FoldedDfa {
   readonly states: number;
   /** delta[state * classes + class] → next state. */
   readonly delta: Uint16Array | Int32Array;
-  /** Every state, breadth first (the root first). */
+  /** Every state, breadth first (the root first): states are numbered so, this is 0, 1, 2... */
   readonly order: Int32Array;
   /** The longest proper suffix of each state that is also a state. */
   readonly fail: Int32Array;
@@ -74,25 +74,49 @@ export function buildFoldedDfa(phrases: readonly string[], maxCells: number): Fo
   const states = children.length;
   if (states * classes > maxCells) throw new Error(`too many phrases (${states} automaton states x ${classes} byte classes)`);
 
+  // States are numbered breadth first: the shallow ones, where a scan of ordinary text spends
+  // most of its steps, then sit together at the start of the table (in cache), not scattered
+  // over megabytes of it in phrase order.
+  const bfs = new Int32Array(states);
+  const rank = new Int32Array(states);
+  let head = 0;
+  let tail = 0;
+  bfs[tail++] = 0;
+  while (head < tail) {
+    const s = bfs[head++]!;
+    rank[s] = head - 1;
+    for (let c = 0; c < classes; c++) {
+      const child = children[s]!.get(c);
+      if (child !== undefined) bfs[tail++] = child;
+    }
+  }
+
   const delta = states <= 0xffff ? new Uint16Array(states * classes) : new Int32Array(states * classes);
   const fail = new Int32Array(states);
   const order = new Int32Array(states);
-  let head = 0;
-  let tail = 0;
-  order[tail++] = 0;
-  while (head < tail) {
-    const s = order[head++]!;
-    const f = fail[s]!;
+  for (let i = 0; i < states; i++) order[i] = i;
+  for (let i = 0; i < states; i++) {
+    const s = bfs[i]!;
+    const f = fail[i]!;
     for (let c = 0; c < classes; c++) {
       const child = children[s]!.get(c);
       if (child !== undefined) {
-        fail[child] = s === 0 ? 0 : delta[f * classes + c]!;
-        delta[s * classes + c] = child;
-        order[tail++] = child;
+        const r = rank[child]!;
+        fail[r] = i === 0 ? 0 : delta[f * classes + c]!;
+        delta[i * classes + c] = r;
       } else {
-        delta[s * classes + c] = s === 0 ? 0 : delta[f * classes + c]!;
+        delta[i * classes + c] = i === 0 ? 0 : delta[f * classes + c]!;
       }
     }
+  }
+  const firstEnd = new Int32Array(states);
+  const creatorOut = new Int32Array(states);
+  const depthOut = new Int32Array(states);
+  for (let i = 0; i < states; i++) {
+    const s = bfs[i]!;
+    firstEnd[i] = ends[s]!;
+    creatorOut[i] = creator[s]!;
+    depthOut[i] = depth[s]!;
   }
   return {
     classOf,
@@ -101,10 +125,10 @@ export function buildFoldedDfa(phrases: readonly string[], maxCells: number): Fo
     delta,
     order,
     fail,
-    firstEnd: Int32Array.from(ends),
+    firstEnd,
     nextEnd,
-    creator: Int32Array.from(creator),
-    depth: Int32Array.from(depth),
+    creator: creatorOut,
+    depth: depthOut,
     phraseCount,
   };
 }

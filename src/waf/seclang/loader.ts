@@ -6,7 +6,8 @@ import path from 'node:path';
 import { getOperatorFactory } from '../operators/registry.js';
 import '../engine/builtin-operators.js';
 import type { OperatorCompileContext } from '../operators/operator.js';
-import { compilePcre, enableRegexSafetyNet } from '../regex/pcre.js';
+import { enableRegexSafetyNet } from '../regex/pcre.js';
+import { compileKeyPattern, type KeyPattern } from '../regex/key-pattern.js';
 import { getVariable } from '../variables/index.js';
 import { getAction } from '../engine/actions/index.js';
 import { MemoryStore, type PersistentStore } from '../engine/persistence.js';
@@ -316,10 +317,10 @@ class RuleSetBuilder {
       if (variable.kind === 'scalar' && ref.selector !== undefined) {
         throw new Error(`${ref.name} is not a collection: it takes no ":" selector`);
       }
-      let keyRegex: RegExp | undefined;
+      let keyRegex: KeyPattern | undefined;
       if (ref.selector?.kind === 'regex') {
         try {
-          keyRegex = compilePcre(ref.selector.source, { caseless: true });
+          keyRegex = compileKeyPattern(ref.selector.source);
         } catch (err) {
           throw new Error(`invalid regex in "${ref.written}": ${(err as Error).message}`, { cause: err });
         }

@@ -1,9 +1,10 @@
 // ctl: changes to this transaction only — rule engine mode, rules and targets removed, the body
 // processor, body access. Validated when the rule set loads.
 import { parseVariableList } from '../../seclang/variable-list.js';
+import { compileKeyPattern, type KeyPattern } from '../../regex/key-pattern.js';
 import type { EngineMode } from '../settings.js';
 import type { RuntimeAction } from '../rule.js';
-import type { Transaction } from '../transaction.js';
+import type { RemovedTarget, Transaction } from '../transaction.js';
 import { registerAction, requireValue } from './action.js';
 
 const BODY_PROCESSORS = new Set(['URLENCODED', 'MULTIPART', 'JSON', 'XML']);
@@ -31,14 +32,26 @@ export function parseIdRanges(text: string): Array<[number, number]> {
   return out;
 }
 
-/** "id;TARGET" or "tag;TARGET": the target as written, validated as a variable. */
-function splitTarget(option: string, value: string): [string, string] {
+/**
+ * "id;TARGET" or "tag;TARGET": the rule part, and the target parsed (and its key regex compiled)
+ * once, here, rather than on every request that runs the action.
+ */
+function splitTarget(option: string, value: string): [string, RemovedTarget] {
   const semi = value.indexOf(';');
   if (semi <= 0 || semi === value.length - 1) throw new Error(`ctl:${option} needs "<rule>;<target>", not "${value}"`);
   const target = value.slice(semi + 1).trim();
   const refs = parseVariableList(target);
   if (refs.length !== 1) throw new Error(`ctl:${option} takes one target, not "${target}"`);
-  return [value.slice(0, semi).trim(), refs[0]!.written];
+  const ref = refs[0]!;
+  let keyRegex: KeyPattern | undefined;
+  if (ref.selector?.kind === 'regex') {
+    try {
+      keyRegex = compileKeyPattern(ref.selector.source);
+    } catch (err) {
+      throw new Error(`ctl:${option}: invalid regex in "${ref.written}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return [value.slice(0, semi).trim(), { ref, fullName: ref.written, keyRegex }];
 }
 
 function compileCtl(text: string): RuntimeAction {

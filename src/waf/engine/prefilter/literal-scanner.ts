@@ -48,18 +48,26 @@ export class LiteralScanner {
       }
     }
     this.full = new Int32Array(w);
+    this.empty = new Int32Array(w);
     for (let g = 0; g < groups.length; g++) this.full[g >>> 5]! |= 1 << (g & 31);
   }
 
-  /** The groups with a literal in `text`, as a new mask of `words` words. */
+  /**
+   * The mask of a value without any literal, shared: most values are such, and callers can skip
+   * them by identity. Masks from scan() are never written to by their users.
+   */
+  readonly empty: Int32Array;
+
+  /** The groups with a literal in `text`, as a mask of `words` words (`empty` when none). */
   scan(text: string): Int32Array {
     const { classOf, delta, classes, hasOutput, masks, words } = this;
-    const out = new Int32Array(words);
+    let out = this.empty;
     let s = 0;
     let seen = 0;
     for (let i = 0; i < text.length; i++) {
       s = delta[s * classes + classOf[text.charCodeAt(i) & 0xff]!]!;
       if (hasOutput[s] === 1) {
+        if (out === this.empty) out = new Int32Array(words);
         const base = s * words;
         for (let j = 0; j < words; j++) out[j]! |= masks[base + j]!;
         // Every group found: nothing more to learn from the rest of the value.

@@ -15,7 +15,7 @@
 //   value can match, so the rule is not evaluated at all (what an unmatched rule leaves behind
 //   is reset as usual). A multiMatch rule also tries the value before each transformation, so
 //   there the masks at every step of its chain count.
-import type { ChainCache, ChainNode, ChainTree } from '../transform-chain.js';
+import type { ChainCache, ChainNode, ChainRow, ChainTree } from '../transform-chain.js';
 import { xpathExpression, type Rule, type Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
 import type { Entry } from '../../variables/variable.js';
@@ -239,6 +239,39 @@ export class PrefilterCache {
     return (this.maskOf(text)[p.word]! & p.bit) !== 0;
   }
 
+  /** Whether the operator could match `value` after the chain ending at `node`. */
+  mayMatchAt(p: RulePrefilter, node: ChainNode, value: string): boolean {
+    return (this.maskAt(node, value)[p.word]! & p.bit) !== 0;
+  }
+
+  /**
+   * The mask of `value` after the chain ending at `node`, kept in the value's chain row: no
+   * lookup of the transformed text, which is a new string (hashed anew) at every node that
+   * changes it. A node that leaves its input as it is shares its parent's mask.
+   */
+  maskAt(node: ChainNode, value: string): Int32Array {
+    if (node.depth === 0) return this.maskOf(value);
+    const row = this.chains.row(value);
+    if (row === undefined) {
+      const out = this.chains.compute(node, value);
+      return out === value ? this.maskOf(value) : this.prefilters.scanner.scan(out);
+    }
+    return this.maskIn(row, node, value);
+  }
+
+  private maskIn(row: ChainRow, node: ChainNode, value: string): Int32Array {
+    const masks = (row.masks ??= new Array<Int32Array | undefined>(row.outputs.length));
+    let m = masks[node.id];
+    if (m !== undefined) return m;
+    const out = this.chains.outputAt(row, node, value);
+    const parent = node.parent!;
+    if (out === value) m = masks[0] ??= this.maskOf(value);
+    else if (parent.depth > 0 && this.chains.outputAt(row, parent, value) === out) m = this.maskIn(row, parent, value);
+    else m = this.prefilters.scanner.scan(out);
+    masks[node.id] = m;
+    return m;
+  }
+
   /** False when no value of any of the rule's targets can match (p.slots must be set). */
   ruleMayMatch(tx: TransactionState, p: RulePrefilter): boolean {
     const slots = p.slots!;
@@ -282,10 +315,12 @@ export class PrefilterCache {
     const effects = this.prefilters.effects;
     const opaque = effects.nodeOpaque[node.id] === 1;
     const pathBits = effects.nodeBits[node.id]!;
-    const union = new Int32Array(this.prefilters.scanner.words);
+    const empty = this.prefilters.scanner.empty;
+    const union = new Int32Array(empty.length);
     for (let j = 0; j < d.values.length; j++) {
       // Untouched by the whole chain (up to case): the value's own mask holds.
-      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.maskOf(this.chains.apply(node, d.values[j]!));
+      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.maskAt(node, d.values[j]!);
+      if (m === empty) continue;
       for (let w = 0; w < union.length; w++) union[w]! |= m[w]!;
     }
     return union;
