@@ -147,15 +147,25 @@ SecRule REQUEST_HEADERS:/^x-cust/ "@rx ." "id:3,phase:1,pass,log"`);
   });
 
   it('skips with skip, skipAfter and markers, and only when the rule matched', () => {
-    const set = rules(`SecRule ARGS:go "@streq skip" "id:1,phase:2,pass,nolog,skip:1"
+    const set = rules(`SecRule ARGS:go "@streq skip" "id:1,phase:2,pass,log,skip:1"
 SecRule ARGS "@rx ." "id:2,phase:2,pass,log"
-SecRule ARGS:go "@streq jump" "id:3,phase:2,pass,nolog,skipAfter:END"
+SecRule ARGS:go "@streq jump" "id:3,phase:2,pass,log,skipAfter:END"
 SecRule ARGS "@rx ." "id:4,phase:2,pass,log"
 SecMarker END
 SecRule ARGS "@rx ." "id:5,phase:2,pass,log"`);
     assert.deepEqual(run(set, { uri: '/?go=skip' }).ids, [1, 4, 5]);
     assert.deepEqual(run(set, { uri: '/?go=jump' }).ids, [2, 3, 5]);
     assert.deepEqual(run(set, { uri: '/?go=none' }).ids, [2, 4, 5]);
+  });
+
+  it('records the rules that matched and log, or interrupted, and not the nolog ones', () => {
+    const set = rules(`SecRule ARGS "@rx a" "id:1,phase:2,pass,nolog,setvar:tx.seen=1"
+SecRule ARGS "@rx a" "id:2,phase:2,pass,log"
+SecRule TX:seen "@eq 1" "id:3,phase:2,deny,nolog"`);
+    const r = run(set, { uri: '/?q=a' });
+    assert.deepEqual(r.ids, [2, 3]);
+    assert.equal(r.it?.ruleId, 3);
+    assert.equal(r.tx.matchedRules.find((m) => m.id === 3)?.logged, false);
   });
 
   it('applies ctl changes to this transaction only', () => {

@@ -101,6 +101,7 @@ const idPrefix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).to
 export class Transaction extends TransactionState implements MacroScope, OperatorRunContext {
   /** The decision, once a rule (or a limit) interrupted. */
   interruption: Interruption | undefined = undefined;
+  /** The rules that matched and log (or interrupted, logging or not), in match order. */
   readonly matchedRules: MatchedRule[] = [];
 
   private mode: EngineMode;
@@ -755,6 +756,13 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       }
     }
     if (rule.severity !== undefined && rule.severity < this.highestSeverity) this.highestSeverity = rule.severity;
+    // A rule that neither logs nor interrupted leaves no record: nothing reads one (the CRS's
+    // nolog bookkeeping rules match dozens of times per request, and each record expands the
+    // rule's message and tags).
+    if (!logged && !disruptive) {
+      this.chainMatches.length = 0; // not handed to a record: reused
+      return;
+    }
     this.matchedRules.push({
       id: rule.id,
       phase: rule.phase,

@@ -197,6 +197,9 @@ interface SlotData {
   readonly values: readonly string[];
   readonly bits: Int32Array;
   readonly masks: readonly Int32Array[];
+  /** The OR of `bits`, and of `masks` (the union at any chain that leaves every value alone). */
+  readonly anyBits: number;
+  readonly own: Int32Array;
 }
 
 /** A transaction's masks: per transformed value, and per stable variable and chain in a phase. */
@@ -300,11 +303,13 @@ export class PrefilterCache {
       const effects = this.prefilters.effects;
       const bits = new Int32Array(values.length);
       const masks: Int32Array[] = new Array<Int32Array>(values.length);
+      let anyBits = 0;
+      let own = this.prefilters.scanner.empty;
       for (let i = 0; i < values.length; i++) {
-        bits[i] = effects.bitsOf(values[i]!);
-        masks[i] = this.maskOf(values[i]!);
+        anyBits |= bits[i] = effects.bitsOf(values[i]!);
+        own = or(own, (masks[i] = this.maskOf(values[i]!)), this.prefilters.scanner.empty);
       }
-      this.slotData[slot.index] = d = { values, bits, masks };
+      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own };
       this.used = true;
     }
     return d;
@@ -315,14 +320,26 @@ export class PrefilterCache {
     const effects = this.prefilters.effects;
     const opaque = effects.nodeOpaque[node.id] === 1;
     const pathBits = effects.nodeBits[node.id]!;
+    // No value is changed by the chain (none, or none holds a byte that sets it off).
+    if (!opaque && (d.anyBits & pathBits) === 0) return d.own;
     const empty = this.prefilters.scanner.empty;
-    const union = new Int32Array(empty.length);
+    let union = empty;
     for (let j = 0; j < d.values.length; j++) {
       // Untouched by the whole chain (up to case): the value's own mask holds.
       const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.maskAt(node, d.values[j]!);
-      if (m === empty) continue;
-      for (let w = 0; w < union.length; w++) union[w]! |= m[w]!;
+      union = or(union, m, empty);
     }
     return union;
   }
+}
+
+/**
+ * `acc` ORed with `m`, written into `acc` unless `acc` is the shared empty mask (a new mask is
+ * made then). Masks found in caches are never written to.
+ */
+function or(acc: Int32Array, m: Int32Array, empty: Int32Array): Int32Array {
+  if (m === empty) return acc;
+  if (acc === empty) return m.slice();
+  for (let w = 0; w < acc.length; w++) acc[w]! |= m[w]!;
+  return acc;
 }
