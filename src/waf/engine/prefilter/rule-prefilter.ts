@@ -208,7 +208,9 @@ export class PrefilterCache {
   /** [node id * slotCount + slot] → OR of the masks of the slot's values at that node, this phase. */
   private readonly unions: Array<Int32Array | undefined>;
   private readonly slotData: Array<SlotData | undefined>;
-  private used = false;
+  /** The indexes of `unions` and `slotData` set this phase (a request sets a few of thousands). */
+  private readonly setUnions: number[] = [];
+  private readonly setSlots: number[] = [];
 
   constructor(
     private readonly prefilters: Prefilters,
@@ -222,10 +224,10 @@ export class PrefilterCache {
 
   /** Stable variables change between phases (the body is read before phase 2). */
   newPhase(): void {
-    if (!this.used) return;
-    this.unions.fill(undefined);
-    this.slotData.fill(undefined);
-    this.used = false;
+    for (let i = 0; i < this.setUnions.length; i++) this.unions[this.setUnions[i]!] = undefined;
+    for (let i = 0; i < this.setSlots.length; i++) this.slotData[this.setSlots[i]!] = undefined;
+    this.setUnions.length = 0;
+    this.setSlots.length = 0;
   }
 
   /** The mask of a value as the operator sees it (after the transformations). */
@@ -287,7 +289,7 @@ export class PrefilterCache {
         let union = this.unions[at];
         if (union === undefined) {
           this.unions[at] = union = this.union(tx, node, slot);
-          this.used = true;
+          this.setUnions.push(at);
         }
         if ((union[p.word]! & p.bit) !== 0) return true;
       }
@@ -310,7 +312,7 @@ export class PrefilterCache {
         own = or(own, (masks[i] = this.maskOf(values[i]!)), this.prefilters.scanner.empty);
       }
       this.slotData[slot.index] = d = { values, bits, masks, anyBits, own };
-      this.used = true;
+      this.setSlots.push(slot.index);
     }
     return d;
   }
