@@ -61,7 +61,7 @@ interface InProcessRow {
 
 function measureInProcess(crsDir: string, paranoia: number, iterations: number): { loadMs: number; rows: InProcessRow[]; slowest: { name: string; ms: number } } {
   const t0 = performance.now();
-  const rules = loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: false }), name: 'bench.conf', baseDir: crsDir }]);
+  const rules = loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: false }), name: 'bench.conf', baseDir: crsDir }], { paranoia });
   const loadMs = performance.now() - t0;
   const rows: InProcessRow[] = [];
   for (const r of wafMix()) {

@@ -143,8 +143,9 @@ function rxRules(set: RuleSet): Rule[] {
   return out;
 }
 
+// As the gateway loads it: the prefilter told the paranoia level (rules above it left out).
 const crs = (paranoia: number, prefilter: boolean) =>
-  loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: true }), name: 'prefilter-test.conf', baseDir: crsDir }], { prefilter });
+  loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: true }), name: 'prefilter-test.conf', baseDir: crsDir }], { prefilter, paranoia });
 
 function readJsonl(file: string): Array<Record<string, unknown>> {
   return gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -76,6 +76,8 @@ export interface WafSettings {
   /** How the CRS was found ("configured", "auto: <where>", "none"), for the start-up message. */
   readonly crsSource: string;
   readonly paranoia: number;
+  /** The CRS detection paranoia level (at least `paranoia`). */
+  readonly detectionParanoia: number;
   readonly requestBodyLimit: number;
   readonly requestBodyOverLimit: 'reject' | 'inspect-partial';
   readonly responseBody: { readonly inspect: boolean; readonly limit: number; readonly types: readonly string[] };

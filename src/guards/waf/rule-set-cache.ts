@@ -26,7 +26,8 @@ function stampsOf(files: readonly string[]): string {
 export function wafRuleSet(settings: WafSettings): RuleSet {
   const key = JSON.stringify(settings.sources);
   if (cached && cached.key === key && stampsOf(cached.rules.files) === cached.stamps) return cached.rules;
-  const rules = loadRuleSet(settings.sources, { store });
+  // The CRS's paranoia level lets the prefilter leave out the rules of higher levels (exact either way).
+  const rules = loadRuleSet(settings.sources, settings.crsDir !== undefined ? { store, paranoia: settings.detectionParanoia } : { store });
   cached = { key, stamps: stampsOf(rules.files), rules };
   return rules;
 }

@@ -33,6 +33,8 @@ export interface LoadOptions {
    * for comparing verdicts and costs with and without it.
    */
   readonly prefilter?: boolean;
+  /** The CRS paranoia level, when known: see PrefilterOptions. */
+  readonly paranoia?: number;
 }
 
 /** Loads rule sources in order into one rule set; throws SecLangErrors listing every problem. */
@@ -45,7 +47,7 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
     else builder.addText(s.text, s.name, s.baseDir ?? process.cwd());
   }
   const set = builder.finish();
-  if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules(), set.chains);
+  if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules(), set.chains, options.paranoia !== undefined ? { paranoia: options.paranoia } : {});
   return set;
 }
 

@@ -123,9 +123,10 @@ export class Prefilters {
 /** Bytes too frequent in ordinary values to be worth scanning for on their own. */
 const COMMON_BYTE = /^[0-9A-Za-z .,:=_\-/+@]$/;
 
-function usableLiterals(rule: Rule): readonly string[] | undefined {
+function usableLiterals(rule: Rule, paranoia: number): readonly string[] | undefined {
   const lits = rule.operator?.literals;
   if (!lits || lits.length === 0 || rule.unconditional || !rule.chainNode) return undefined;
+  if (paranoiaOf(rule.chainHead) > paranoia) return undefined;
   let bytes = 0;
   for (const l of lits) {
     // A letter, digit or common punctuation alone is in nearly every value (and would make the
@@ -134,6 +135,22 @@ function usableLiterals(rule: Rule): readonly string[] | undefined {
     bytes += l.length;
   }
   return bytes <= MAX_OPERATOR_LITERAL_BYTES ? lits : undefined;
+}
+
+/** The CRS paranoia level a rule is tagged with (paranoia-level/N), 0 for none. */
+function paranoiaOf(head: Rule): number {
+  for (const t of head.tags) if (t.startsWith('paranoia-level/')) return Number(t.slice('paranoia-level/'.length)) || 0;
+  return 0;
+}
+
+export interface PrefilterOptions {
+  /**
+   * The CRS paranoia level the rule set runs at, when known. Rules tagged with a higher one are
+   * skipped by the CRS's own level checks, so their literals are left out of the shared scan
+   * (a smaller automaton, a faster scan of every value); if a request raises the level, they
+   * run unfiltered, as every rule without literals does.
+   */
+  readonly paranoia?: number;
 }
 
 /** Whether a target's values come from a stable variable, all of them (no count). */
@@ -150,15 +167,16 @@ function slotKey(t: Target): string {
  * Builds the scanner and each rule's prefilter (rule.prefilter) for a loaded rule set, or
  * returns undefined when no rule declares literals (or they are too many for one automaton).
  */
-export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree): Prefilters | undefined {
+export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree, options: PrefilterOptions = {}): Prefilters | undefined {
+  const paranoia = options.paranoia ?? Infinity;
   const filtered: Rule[] = [];
   for (const head of rules) {
-    for (let r: Rule | undefined = head; r; r = r.chainChild) if (usableLiterals(r)) filtered.push(r);
+    for (let r: Rule | undefined = head; r; r = r.chainChild) if (usableLiterals(r, paranoia)) filtered.push(r);
   }
   if (filtered.length === 0) return undefined;
   let scanner: LiteralScanner;
   try {
-    scanner = new LiteralScanner(filtered.map((r) => usableLiterals(r)!));
+    scanner = new LiteralScanner(filtered.map((r) => usableLiterals(r, paranoia)!));
   } catch {
     return undefined; // too many literals for one automaton: rules run unfiltered
   }
