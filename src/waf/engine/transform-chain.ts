@@ -14,17 +14,26 @@ export class ChainNode {
     readonly id: number,
     readonly transformation: Transformation | undefined,
     readonly parent: ChainNode | undefined,
+    /**
+     * Every node of the tree with the same transformation, this one included (one array shared
+     * by them all). Different chains often hand a value to the same step unchanged
+     * (t:urlDecodeUni,t:removeWhitespace and t:urlDecodeUni,t:jsDecode,t:removeWhitespace, for a
+     * value without a backslash), and the step's output is then taken from a twin's.
+     */
+    readonly twins: ChainNode[],
   ) {
     this.depth = parent ? parent.depth + 1 : 0;
+    twins.push(this);
   }
 }
 
 export class ChainTree {
   readonly root: ChainNode;
   readonly nodes: ChainNode[] = [];
+  private readonly byTransformation = new Map<string, ChainNode[]>();
 
   constructor() {
-    this.root = new ChainNode(0, undefined, undefined);
+    this.root = new ChainNode(0, undefined, undefined, []);
     this.nodes.push(this.root);
   }
 
@@ -34,7 +43,9 @@ export class ChainTree {
     for (const t of chain) {
       let next = node.children.get(t.name);
       if (!next) {
-        next = new ChainNode(this.nodes.length, t, node);
+        let twins = this.byTransformation.get(t.name);
+        if (!twins) this.byTransformation.set(t.name, (twins = []));
+        next = new ChainNode(this.nodes.length, t, node, twins);
         node.children.set(t.name, next);
         this.nodes.push(next);
       }
@@ -92,11 +103,23 @@ export class ChainCache {
   /** The output at `node` of the value whose row this is. */
   outputAt(row: ChainRow, node: ChainNode, value: string): string {
     if (node.depth === 0) return value;
-    const hit = row.outputs[node.id];
+    const outputs = row.outputs;
+    const hit = outputs[node.id];
     if (hit !== undefined) return hit;
     const before = node.depth === 1 ? value : this.outputAt(row, node.parent!, value);
+    const twins = node.twins;
+    for (let i = 0; i < twins.length; i++) {
+      // A twin that already ran the same step on the same input (an output is only kept once
+      // its parent's is).
+      const twin = twins[i]!;
+      const done = outputs[twin.id];
+      if (done !== undefined && (twin.depth === 1 ? value : outputs[twin.parent!.id]) === before) {
+        outputs[node.id] = done;
+        return done;
+      }
+    }
     const out = node.transformation!.transform(before);
-    row.outputs[node.id] = out;
+    outputs[node.id] = out;
     return out;
   }
 

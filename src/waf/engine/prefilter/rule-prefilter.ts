@@ -290,7 +290,7 @@ export class PrefilterCache {
     const parent = node.parent!;
     if (out === value) m = masks[0] ??= this.maskOf(value);
     else if (parent.depth > 0 && this.chains.outputAt(row, parent, value) === out) m = this.maskIn(row, parent, value);
-    else m = this.prefilters.scanner.scan(out);
+    else m = twinMask(row, node, out) ?? this.prefilters.scanner.scan(out);
     masks[node.id] = m;
     return m;
   }
@@ -351,6 +351,16 @@ export class PrefilterCache {
     }
     return union;
   }
+}
+
+/** The mask of a twin node (same transformation) whose output is this very string, if known. */
+function twinMask(row: ChainRow, node: ChainNode, out: string): Int32Array | undefined {
+  const masks = row.masks!;
+  for (const twin of node.twins) {
+    const m = masks[twin.id];
+    if (m !== undefined && row.outputs[twin.id] === out) return m;
+  }
+  return undefined;
 }
 
 /**
