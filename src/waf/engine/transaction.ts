@@ -307,6 +307,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (!this.requestBodyAccess) {
       // ModSecurity v3 evaluates no phase 2 rules without body access.
       this.phasesDone = 2;
+      this.releaseCaches();
       return undefined;
     }
     let full = '';
@@ -320,7 +321,20 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // keys holding arrays escape the rules that look for them in the body.
     const processor = this.reqbodyProcessor;
     if (body.length > 0 && (processor === 'URLENCODED' || processor === 'JSON' || this.forceRequestBodyVariable)) this.requestBody = body;
-    return this.runPhase(2);
+    const it = this.runPhase(2);
+    this.releaseCaches();
+    return it;
+  }
+
+  /**
+   * Once the request is inspected, the transformation results and masks of its values are let
+   * go: the transaction lives on while the upstream answers, and a big body's caches (megabytes
+   * for a 20 KB JSON body) would be copied by every young-generation collection meanwhile. The
+   * response phases start afresh, as their values are new.
+   */
+  private releaseCaches(): void {
+    this.transformed.clear();
+    this.prefilter?.clear();
   }
 
   private processBody(body: string): void {

@@ -89,6 +89,11 @@ export class ChainCache {
     return row === undefined ? this.compute(node, value) : this.outputAt(row, node, value);
   }
 
+  /** Forgets every value. */
+  clear(): void {
+    this.byValue.clear();
+  }
+
   /** The value's row, made on first use; undefined once the cache is full. */
   row(value: string): ChainRow | undefined {
     let row = this.byValue.get(value);

@@ -248,6 +248,12 @@ export class PrefilterCache {
     this.setSlots.length = 0;
   }
 
+  /** Forgets every mask (the phase's tables too). */
+  clear(): void {
+    this.newPhase();
+    this.masks.clear();
+  }
+
   /** The mask of a value as the operator sees it (after the transformations). */
   maskOf(text: string): Int32Array {
     const hit = this.masks.get(text);
