@@ -5,7 +5,7 @@
 // The one remaining difference, ^ after a final \n, is settled by line-start-quirk.ts.
 import { CR_STAND_IN } from './pcre-emit.js';
 import { newRegExp, translatePcre, type PcreOptions, type TranslateOptions } from './pcre.js';
-import { hasRequired } from './pcre-required.js';
+import { hasRequired, requirementTests, type RequirementTest } from './pcre-required.js';
 
 const CR_RE = /\r/g;
 const STAND_IN_RE = new RegExp(CR_STAND_IN, 'g');
@@ -23,7 +23,7 @@ export class PcreMatcher {
   private readonly sticky: boolean;
   readonly groupCount: number;
   /** Bytes every match needs (one of each list); a subject without them is not searched. */
-  private readonly required: string[][];
+  private readonly required: RequirementTest[];
   /** Case-folded strings of which every match holds one (pcre-literals.ts), if known. */
   readonly literals: readonly string[] | undefined;
 
@@ -40,7 +40,7 @@ export class PcreMatcher {
     this.sticky = t.flags.includes('y');
     this.mapsCr = t.mapsCr;
     this.groupCount = t.groupCount;
-    this.required = t.required.map((codes) => codes.map((c) => String.fromCharCode(c)));
+    this.required = requirementTests(t.required);
     this.literals = t.literals;
     this.all = global ? compile({ caseless, lineAnchors: 'crMapped', global }) : null;
     this.exactFirst = t.finalNewlineQuirk ? compile({ caseless }) : null;

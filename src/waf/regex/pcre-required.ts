@@ -7,8 +7,14 @@
 import { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 
-/** Sets larger than this are not worth checking (too common to rule anything out). */
-const MAX_SET = 4;
+/**
+ * Sets larger than this are not kept. A set is checked with one class search that stops at the
+ * first byte found, so a large set costs little on the values that hold one of its bytes (most,
+ * for a set of letters) and rules out at once the ones that hold none: 941160's 64 KB of "<"
+ * has none of the letters its alternatives start with, and the regex, superlinear on such a run,
+ * is not run at all.
+ */
+const MAX_SET = 64;
 
 /** Requirements of a node: sets of which each must be hit. */
 function required(node: PcreNode): ByteSet[] {
@@ -21,16 +27,23 @@ function required(node: PcreNode): ByteSet[] {
       return out;
     }
     case 'alt': {
-      // Some branch matched: each branch's smallest requirement, together, is required.
-      const union = new ByteSet();
+      // Some branch matched, so the union of one requirement of each branch is required, for
+      // any choice of one per branch. Three choices: each branch's smallest, second smallest
+      // and third (or its last): in 941160, "<" or "=" (the smallest of its two branches), but
+      // also a letter or "=", which rules out a long run of "<" at once.
+      const perBranch: ByteSet[][] = [];
       for (const b of node.branches) {
         const reqs = required(b);
         if (reqs.length === 0) return [];
-        let best = reqs[0]!;
-        for (const r of reqs) if (r.size() < best.size()) best = r;
-        union.addSet(best);
+        perBranch.push(reqs.sort((x, y) => x.size() - y.size()));
       }
-      return union.size() <= MAX_SET ? [union] : [];
+      const out: ByteSet[] = [];
+      for (let choice = 0; choice < 3; choice++) {
+        const union = new ByteSet();
+        for (const reqs of perBranch) union.addSet(reqs[Math.min(choice, reqs.length - 1)]!);
+        if (union.size() <= MAX_SET) out.push(union);
+      }
+      return out;
     }
     case 'group':
       return required(node.body);
@@ -43,7 +56,7 @@ function required(node: PcreNode): ByteSet[] {
 }
 
 /** Up to `max` requirements, the most selective first, as lists of char codes. */
-export function requiredBytes(parsed: ParsedPcre, max = 3): number[][] {
+export function requiredBytes(parsed: ParsedPcre, max = 6): number[][] {
   const seen = new Set<string>();
   const sets: ByteSet[] = [];
   for (const s of required(parsed.root)) {
@@ -60,18 +73,32 @@ export function requiredBytes(parsed: ParsedPcre, max = 3): number[][] {
   });
 }
 
-/** Whether `subject` has at least one byte of every requirement. */
-export function hasRequired(subject: string, reqs: readonly (readonly string[])[]): boolean {
-  for (let i = 0; i < reqs.length; i++) {
-    const alternatives = reqs[i]!;
-    let found = false;
-    for (let j = 0; j < alternatives.length; j++) {
-      if (subject.indexOf(alternatives[j]!) !== -1) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
+/** A requirement as a search: the bytes themselves when few (indexOf), else a class regex. */
+export type RequirementTest = readonly string[] | RegExp;
+
+/** One search per requirement (V8 scans for a class in one pass; indexOf is cheaper for 1-3 bytes). */
+export function requirementTests(reqs: readonly (readonly number[])[]): RequirementTest[] {
+  return reqs.map((codes) =>
+    codes.length <= 3 ? codes.map((c) => String.fromCharCode(c)) : new RegExp(`[${codes.map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}]`),
+  );
+}
+
+function holds(subject: string, test: RequirementTest): boolean {
+  if (test instanceof RegExp) return test.test(subject);
+  for (let i = 0; i < test.length; i++) if (subject.indexOf(test[i]!) !== -1) return true;
+  return false;
+}
+
+/**
+ * Subjects shorter than this are checked against the most selective requirement only: a search
+ * of a short value is cheap anyway, and each further check costs about as much as it would save.
+ * Long ones get every check, which is where a superlinear search hurts.
+ */
+const CHECK_ALL_FROM = 1024;
+
+/** Whether `subject` has at least one byte of every requirement checked (see CHECK_ALL_FROM). */
+export function hasRequired(subject: string, tests: readonly RequirementTest[]): boolean {
+  const n = subject.length < CHECK_ALL_FROM ? Math.min(1, tests.length) : tests.length;
+  for (let i = 0; i < n; i++) if (!holds(subject, tests[i]!)) return false;
   return true;
 }
