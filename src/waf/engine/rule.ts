@@ -58,6 +58,8 @@ export class Rule {
   chainNode: ChainNode | undefined = undefined;
   /** Set when the operator declares literals and the rule set was built with prefilters. */
   prefilter: RulePrefilter | undefined = undefined;
+  /** Set when the rule's only target is one TX member, untransformed (the loader's txMemberOf). */
+  txMember: { readonly lowerKey: string; readonly count: boolean; readonly fullName: string } | undefined = undefined;
 
   msg: Macro | undefined = undefined;
   logdata: Macro | undefined = undefined;

@@ -539,6 +539,10 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     } else if (rule.prefilter?.slots !== undefined && !this.prefilter!.ruleMayMatch(this, rule.prefilter)) {
       // No value of any target holds a literal the operator needs (prefilter/rule-prefilter.ts).
       matched = false;
+    } else if (rule.txMember !== undefined && this.targetRemovals.length === 0 && rule.prefilter === undefined) {
+      // What evaluateTarget would do for this one target, without the general path's steps.
+      matched = this.testTxMember(rule, rule.txMember);
+      if (this.interruption) return false;
     } else {
       for (const target of rule.targets) {
         if (this.targetRemoved(rule, target, undefined)) continue;
@@ -559,6 +563,14 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     }
     this.afterFullMatch(rule);
     return true;
+  }
+
+  /** A rule whose only target is one TX member (Rule.txMember), as evaluateTarget tests it. */
+  private testTxMember(rule: Rule, m: NonNullable<Rule['txMember']>): boolean {
+    this.capturing = rule.capture;
+    const e = this.tx.getEntry(m.lowerKey);
+    if (m.count) return this.tryOnce(rule, rule.operator!, m.fullName, undefined, e === undefined ? '0' : '1');
+    return e !== undefined && this.tryOnce(rule, rule.operator!, 'TX', e.key, e.value);
   }
 
   /** Runs the operator over every value of one target; true when any matched. */

@@ -531,12 +531,26 @@ class RuleSetBuilder {
       for (let r: Rule | undefined = entry; r; r = r.chainChild) {
         finishTransformations(r, set.defaults[r.phase]!);
         r.chainNode = set.chains.nodeFor(r.transformations);
+        r.txMember = txMemberOf(r);
       }
       set.phases[entry.phase]!.push(entry);
       set.byId.set(entry.id, entry);
     }
     return set;
   }
+}
+
+/**
+ * The one TX member a rule tests, when that is all it does: one target TX:name or &TX:name, no
+ * transformation, no exclusion, one operator call (the CRS's set-up and paranoia-level rules,
+ * a third of what a plain GET evaluates). The transaction reads it directly (Rule.txMember).
+ */
+function txMemberOf(r: Rule): Rule['txMember'] {
+  if (r.targets.length !== 1 || r.exclusions.length > 0 || r.transformations.length > 0 || r.multiMatch || !r.operator || r.unconditional) return undefined;
+  const t = r.targets[0]!;
+  const sel = t.ref.selector;
+  if (t.variable.name !== 'TX' || sel?.kind !== 'key') return undefined;
+  return { lowerKey: sel.lower, count: t.ref.count, fullName: t.fullName };
 }
 
 function finishTransformations(rule: Rule, defaults: DefaultActions): void {
