@@ -18,7 +18,7 @@ import type { KeyPattern } from '../regex/key-pattern.js';
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
-import { ChainCache } from './transform-chain.js';
+import { ChainCache, type ChainRow } from './transform-chain.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
 import { xpathExpression, type Rule, type Target } from './rule.js';
@@ -333,6 +333,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
    * response phases start afresh, as their values are new.
    */
   private releaseCaches(): void {
+    this.rowsByEntries = new WeakMap();
     this.transformed.clear();
     this.prefilter?.clear();
   }
@@ -483,6 +484,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const rules = this.ruleset.phases[phase]!;
     this.prefilter?.newPhase();
     if (this.keyIndexes.size > 0) this.keyIndexes.clear();
+    this.rowsByEntries = new WeakMap();
     const started = performance.now();
     const deadline = started + (this.budgetMs - this.inspectionMs);
     // The clock is read every 8 rules for ordinary requests, and after every rule once the
@@ -594,15 +596,35 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let any = false;
     const xpath = v.kind === 'xpath';
     const excludes = rule.exclusions.length > 0;
+    // The chain rows of a stable collection's values, by position (see rowsOf).
+    const node = rule.chainNode;
+    const rows = !xpath && v.stable === true && node !== undefined && node.depth > 0 && !rule.multiMatch ? this.rowsOf(entries) : undefined;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (excludes && !xpath && this.excluded(rule, v.name, e.key)) continue;
       if (this.targetRemovals.length > 0 && this.targetRemoved(rule, target, e.key)) continue;
+      const row = rows === undefined ? undefined : (rows[i] ??= this.transformed.row(e.value));
       // The name ("ARGS:id") is only built for a match.
-      if (xpath ? this.test(rule, target.fullName, undefined, e.value) : this.test(rule, v.name, e.key, e.value)) any = true;
+      if (xpath ? this.test(rule, target.fullName, undefined, e.value) : this.test(rule, v.name, e.key, e.value, row)) any = true;
     }
     return any;
   }
+
+  /**
+   * The chain rows of the members of an array of entries, by position, for this phase: every
+   * rule that reads ARGS finds its values' rows without a lookup of each value (a stable
+   * variable's array stays the same object, unchanged, through a phase).
+   */
+  private rowsOf(entries: readonly Entry[]): Array<ChainRow | undefined> {
+    let rows = this.rowsByEntries.get(entries);
+    if (rows === undefined) {
+      rows = new Array<ChainRow | undefined>(entries.length);
+      this.rowsByEntries.set(entries, rows);
+    }
+    return rows;
+  }
+
+  private rowsByEntries = new WeakMap<readonly Entry[], Array<ChainRow | undefined>>();
 
   private select(v: CollectionVariable, target: Target): readonly Entry[] {
     const sel = target.ref.selector;
@@ -688,7 +710,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
    * Transforms one value and runs the operator; on a match records it and runs setvars. The
    * variable's name is `name`, or `name:key` for a collection member.
    */
-  private test(rule: Rule, name: string, key: string | undefined, value: string): boolean {
+  private test(rule: Rule, name: string, key: string | undefined, value: string, row?: ChainRow): boolean {
     const op = rule.operator!;
     this.capturing = rule.capture;
     if (rule.multiMatch) {
@@ -707,16 +729,20 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const node = rule.chainNode;
     if (node) {
       const p = rule.prefilter;
-      if (p !== undefined && !this.prefilter!.mayMatchAt(p, node, value)) {
+      if (p !== undefined && !(row !== undefined ? this.prefilter!.mayMatchIn(p, row, node, value) : this.prefilter!.mayMatchAt(p, node, value))) {
         // The operator would not match: only a negated rule does (as in tryChecked).
         if (this.captures.length > 0) this.captures.length = 0;
-        return rule.negated && this.recordMatch(rule, memberName(name, key), this.transformed.apply(node, value));
+        return rule.negated && this.recordMatch(rule, memberName(name, key), this.outputOf(node, value, row));
       }
-      return this.tryOnce(rule, op, name, key, this.transformed.apply(node, value));
+      return this.tryOnce(rule, op, name, key, this.outputOf(node, value, row));
     }
     let current = value;
     for (const t of rule.transformations) current = t.transform(current);
     return this.tryChecked(rule, op, name, key, current);
+  }
+
+  private outputOf(node: NonNullable<Rule['chainNode']>, value: string, row: ChainRow | undefined): string {
+    return row !== undefined ? this.transformed.outputAt(row, node, value) : this.transformed.apply(node, value);
   }
 
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {

@@ -218,6 +218,8 @@ interface SlotData {
   /** The OR of `bits`, and of `masks` (the union at any chain that leaves every value alone). */
   readonly anyBits: number;
   readonly own: Int32Array;
+  /** The values' chain rows, made as needed. */
+  readonly rows: Array<ChainRow | undefined>;
 }
 
 /** A transaction's masks: per transformed value, and per stable variable and chain in a phase. */
@@ -268,6 +270,11 @@ export class PrefilterCache {
     return (this.maskOf(text)[p.word]! & p.bit) !== 0;
   }
 
+  /** As mayMatchAt, with the value's row at hand (node not the root). */
+  mayMatchIn(p: RulePrefilter, row: ChainRow, node: ChainNode, value: string): boolean {
+    return (this.maskIn(row, node, value)[p.word]! & p.bit) !== 0;
+  }
+
   /** Whether the operator could match `value` after the chain ending at `node`. */
   mayMatchAt(p: RulePrefilter, node: ChainNode, value: string): boolean {
     return (this.maskAt(node, value)[p.word]! & p.bit) !== 0;
@@ -284,6 +291,18 @@ export class PrefilterCache {
     if (row === undefined) {
       const out = this.chains.compute(node, value);
       return out === value ? this.maskOf(value) : this.prefilters.scanner.scan(out);
+    }
+    return this.maskIn(row, node, value);
+  }
+
+  /** The mask of the j-th value of a slot at `node` (not the root), through the slot's rows. */
+  private slotMask(d: SlotData, j: number, node: ChainNode): Int32Array {
+    const value = d.values[j]!;
+    let row = d.rows[j];
+    if (row === undefined) {
+      row = this.chains.row(value);
+      if (row === undefined) return this.maskAt(node, value);
+      d.rows[j] = row;
     }
     return this.maskIn(row, node, value);
   }
@@ -335,7 +354,7 @@ export class PrefilterCache {
         anyBits |= bits[i] = effects.bitsOf(values[i]!);
         own = or(own, (masks[i] = this.maskOf(values[i]!)), this.prefilters.scanner.empty);
       }
-      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own };
+      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own, rows: new Array<ChainRow | undefined>(values.length) };
       this.setSlots.push(slot.index);
     }
     return d;
@@ -352,7 +371,7 @@ export class PrefilterCache {
     let union = empty;
     for (let j = 0; j < d.values.length; j++) {
       // Untouched by the whole chain (up to case): the value's own mask holds.
-      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.maskAt(node, d.values[j]!);
+      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.slotMask(d, j, node);
       union = or(union, m, empty);
     }
     return union;
