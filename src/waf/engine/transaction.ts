@@ -19,6 +19,7 @@ import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
 import { ChainCache, type ChainRow } from './transform-chain.js';
+import { SearchTimeout } from '../regex/search-watchdog.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
 import { xpathExpression, type Rule, type Target } from './rule.js';
@@ -140,6 +141,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   /** OperatorRunContext: captures of the current operator call. */
   capturing = false;
   readonly captures: string[] = [];
+  /** OperatorRunContext: the end of the inspection budget in this phase (Infinity: none). */
+  searchDeadline = Infinity;
   private readonly macros = SHARED_MACROS;
   /** Matched variables of the chain being evaluated. */
   private chainMatches: MatchedVariable[] = [];
@@ -490,27 +493,36 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // The clock is read every 8 rules for ordinary requests, and after every rule once the
     // request is large (a rule can then take tens of milliseconds by itself).
     const mask = this.uriRaw.length + this.requestBodySize + this.responseBodySize > 8192 ? 0 : 7;
-    for (let i = 0; i < rules.length; i++) {
-      if ((i & mask) === mask && performance.now() > deadline) {
-        this.exceedBudget(phase);
-        break;
+    // A search over a long value stops at the deadline too (regex/search-watchdog.ts).
+    this.searchDeadline = this.budgetMs === Infinity ? Infinity : deadline;
+    try {
+      for (let i = 0; i < rules.length; i++) {
+        if ((i & mask) === mask && performance.now() > deadline) {
+          this.exceedBudget(phase);
+          break;
+        }
+        const rule = rules[i]!;
+        if (this.skipMarker !== undefined) {
+          if (rule.marker === this.skipMarker) this.skipMarker = undefined;
+          continue;
+        }
+        if (rule.marker !== undefined) continue;
+        if (this.skipNext > 0) {
+          this.skipNext--;
+          continue;
+        }
+        if (this.allowType !== 'none') continue;
+        if (this.isRemoved(rule)) continue;
+        if (this.chainMatches.length > 0) this.chainMatches = [];
+        this.evaluate(rule);
+        this.currentRule = undefined;
+        if (this.interruption) break;
       }
-      const rule = rules[i]!;
-      if (this.skipMarker !== undefined) {
-        if (rule.marker === this.skipMarker) this.skipMarker = undefined;
-        continue;
-      }
-      if (rule.marker !== undefined) continue;
-      if (this.skipNext > 0) {
-        this.skipNext--;
-        continue;
-      }
-      if (this.allowType !== 'none') continue;
-      if (this.isRemoved(rule)) continue;
-      if (this.chainMatches.length > 0) this.chainMatches = [];
-      this.evaluate(rule);
+    } catch (err) {
+      if (!(err instanceof SearchTimeout)) throw err;
+      // The rule being evaluated was cut short: inspection stops as at any budget overrun.
       this.currentRule = undefined;
-      if (this.interruption) break;
+      this.exceedBudget(phase);
     }
     this.inspectionMs += performance.now() - started;
     if (!this.budgetExceeded && this.inspectionMs > this.budgetMs) this.exceedBudget(phase);

@@ -21,6 +21,11 @@ export interface OperatorRunContext {
   readonly capturing: boolean;
   /** Filled by capturing operators; the engine empties it (length = 0) before each call. */
   readonly captures: string[];
+  /**
+   * When inspection has a time budget, the moment (performance.now()) it runs out: a regex
+   * search over a long value must not run past it (regex/search-watchdog.ts).
+   */
+  readonly searchDeadline?: number;
 }
 
 export interface Operator {

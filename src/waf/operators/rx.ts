@@ -19,8 +19,8 @@ export function pushCaptures(captures: string[], m: RegExpExecArray, limit: numb
 }
 
 function evaluateRx(matcher: PcreMatcher, ctx: OperatorRunContext, value: string): boolean {
-  if (!ctx.capturing) return matcher.test(value);
-  const m = matcher.exec(value);
+  if (!ctx.capturing) return matcher.test(value, ctx.searchDeadline);
+  const m = matcher.exec(value, ctx.searchDeadline);
   if (m === null) return false;
   pushCaptures(ctx.captures, m, MAX_CAPTURES);
   return true;

@@ -6,6 +6,7 @@
 import { CR_STAND_IN } from './pcre-emit.js';
 import { newRegExp, translatePcre, type PcreOptions, type TranslateOptions } from './pcre.js';
 import { hasRequired, requirementTests, type RequirementTest } from './pcre-required.js';
+import { WATCHED_FROM, watchedSearch, type SearchOp, type SearchReply } from './search-watchdog.js';
 
 const CR_RE = /\r/g;
 const STAND_IN_RE = new RegExp(CR_STAND_IN, 'g');
@@ -28,7 +29,10 @@ export class PcreMatcher {
   readonly literals: readonly string[] | undefined;
 
   /** Throws PcreError when the pattern is invalid or unsupported. */
-  constructor(pattern: string, options: PcreOptions = {}) {
+  constructor(
+    private readonly pattern: string,
+    private readonly options: PcreOptions = {},
+  ) {
     const caseless = options.caseless === true;
     const global = options.global === true;
     const t = translatePcre(pattern, { caseless, lineAnchors: 'crMapped' });
@@ -47,9 +51,23 @@ export class PcreMatcher {
     this.exactAll = t.finalNewlineQuirk && global ? compile({ caseless, global }) : null;
   }
 
-  /** The first match, as RegExp.exec gives it (whole match and groups), or null. */
-  exec(value: string): RegExpExecArray | null {
+  /**
+   * The first match, as RegExp.exec gives it (whole match and groups), or null. With a deadline
+   * (performance.now()), a long subject is searched where the search can be stopped: throws
+   * SearchTimeout past it (search-watchdog.ts).
+   */
+  exec(value: string, deadline = Infinity): RegExpExecArray | null {
     if (this.required.length > 0 && !hasRequired(value, this.required)) return null;
+    if (deadline !== Infinity && value.length >= WATCHED_FROM) {
+      const reply = this.watched('exec', value, deadline);
+      if (reply !== undefined) {
+        if (!reply.match) return null;
+        const m = reply.match.groups as unknown as RegExpExecArray;
+        m.index = reply.match.index;
+        m.input = value;
+        return m;
+      }
+    }
     const subject = this.prepare(value);
     if (this.sticky) this.first.lastIndex = 0;
     const m = this.first.exec(subject);
@@ -64,8 +82,13 @@ export class PcreMatcher {
     return m;
   }
 
-  test(value: string): boolean {
+  /** Whether the pattern matches; a deadline as for exec. */
+  test(value: string, deadline = Infinity): boolean {
     if (this.required.length > 0 && !hasRequired(value, this.required)) return false;
+    if (deadline !== Infinity && value.length >= WATCHED_FROM) {
+      const reply = this.watched('test', value, deadline);
+      if (reply !== undefined) return reply.test === true;
+    }
     if (this.exactFirst !== null) return this.exec(value) !== null;
     const subject = this.prepare(value);
     if (this.sticky) this.first.lastIndex = 0;
@@ -91,6 +114,12 @@ export class PcreMatcher {
       if (subject !== value) restoreCr(m);
       if (!visit(m) || re.lastIndex > subject.length) return;
     }
+  }
+
+  /** The worker's answer, or undefined when it could not give one (the search then runs here). */
+  private watched(op: SearchOp, subject: string, deadline: number): (SearchReply & { ok: true }) | undefined {
+    const reply = watchedSearch({ pattern: this.pattern, options: this.options, op, subject }, deadline);
+    return reply.ok ? reply : undefined;
   }
 
   private prepare(value: string): string {
