@@ -7,7 +7,8 @@ import { MAX_CAPTURES, pushCaptures } from './rx.js';
 import { RuntimeCache } from './runtime-cache.js';
 
 function evaluateRxGlobal(matcher: PcreMatcher, ctx: OperatorRunContext, value: string): boolean {
-  if (!ctx.capturing) return matcher.test(value);
+  if (!ctx.capturing) return matcher.test(value, ctx.searchDeadline);
+  // Capturing every match stays on this thread (no CRS rule uses it; it is checked between rules).
   const captures = ctx.captures;
   let found = false;
   matcher.execAll(value, (m) => {
