@@ -34,11 +34,26 @@ function outside(value: string, allowed: ByteTable): boolean {
   return false;
 }
 
+/**
+ * A class search for the bytes not allowed (and any code unit above 0xFF, which the loop reads
+ * by its low byte): most values hold none, and V8 scans for a class faster than the loop.
+ */
+function disallowedSearch(allowed: ByteTable): RegExp {
+  let cls = '';
+  for (let b = 0; b < 256; b++) if (allowed[b] !== 1) cls += `\\x${b.toString(16).padStart(2, '0')}`;
+  return new RegExp(`[${cls}\\u0100-\\uffff]`);
+}
+
 class StaticByteRange implements Operator {
-  constructor(private readonly allowed: ByteTable) {}
+  private readonly search: RegExp;
+
+  constructor(private readonly allowed: ByteTable) {
+    this.search = disallowedSearch(allowed);
+  }
 
   evaluate(_ctx: OperatorRunContext, value: string): boolean {
-    return outside(value, this.allowed);
+    // The search can only say "maybe" (a code unit above 0xFF may have an allowed low byte).
+    return this.search.test(value) && outside(value, this.allowed);
   }
 }
 
