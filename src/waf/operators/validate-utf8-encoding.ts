@@ -7,7 +7,7 @@ import type { Operator, OperatorFactory, OperatorRunContext } from './operator.j
 const isContinuation = (c: number): boolean => (c & 0xc0) === 0x80;
 
 /** Any byte above 0x7F: without one a value is ASCII, valid UTF-8 (V8 scans for a class fast). */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\x80-\uffff]/;
 
 /** True when `value` holds an invalid sequence. */
 export function invalidUtf8(value: string): boolean {
