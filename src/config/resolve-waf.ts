@@ -171,7 +171,7 @@ export function resolveWaf(config: WafConfig | undefined, ctx: WafResolveContext
     crsDir,
     crsSource,
     paranoia,
-    detectionParanoia: Math.max(paranoia, config.detectionParanoia ?? paranoia),
+    detectionParanoia: config.detectionParanoia ?? paranoia,
     requestBodyLimit,
     requestBodyOverLimit,
     responseBody,

@@ -553,7 +553,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     } else if (rule.prefilter?.slots !== undefined && !this.prefilter!.ruleMayMatch(this, rule.prefilter)) {
       // No value of any target holds a literal the operator needs (prefilter/rule-prefilter.ts).
       matched = false;
-    } else if (rule.txMember !== undefined && this.targetRemovals.length === 0 && rule.prefilter === undefined) {
+    } else if (rule.txMember !== undefined && this.targetRemovals.length === 0) {
       // What evaluateTarget would do for this one target, without the general path's steps.
       matched = this.testTxMember(rule, rule.txMember);
       if (this.interruption) return false;
@@ -741,20 +741,14 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const node = rule.chainNode;
     if (node) {
       const p = rule.prefilter;
-      if (p !== undefined && !(row !== undefined ? this.prefilter!.mayMatchIn(p, row, node, value) : this.prefilter!.mayMatchAt(p, node, value))) {
-        // The operator would not match: only a negated rule does (as in tryChecked).
-        if (this.captures.length > 0) this.captures.length = 0;
-        return rule.negated && this.recordMatch(rule, memberName(name, key), this.outputOf(node, value, row));
-      }
-      return this.tryOnce(rule, op, name, key, this.outputOf(node, value, row));
+      const excluded = p !== undefined && !this.prefilter!.mayMatchAt(p, node, value, row);
+      // The output is only needed to run the operator, or to record a negated rule's match.
+      const out = excluded && !rule.negated ? value : row !== undefined ? this.transformed.outputAt(row, node, value) : this.transformed.apply(node, value);
+      return excluded ? this.ruledOut(rule, name, key, out) : this.tryOnce(rule, op, name, key, out);
     }
     let current = value;
     for (const t of rule.transformations) current = t.transform(current);
     return this.tryChecked(rule, op, name, key, current);
-  }
-
-  private outputOf(node: NonNullable<Rule['chainNode']>, value: string, row: ChainRow | undefined): string {
-    return row !== undefined ? this.transformed.outputAt(row, node, value) : this.transformed.apply(node, value);
   }
 
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {
@@ -766,12 +760,14 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   /** As tryOnce, the prefilter asked first (prefilter/rule-prefilter.ts). */
   private tryChecked(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {
     const p = rule.prefilter;
-    if (p !== undefined && !this.prefilter!.valueMayMatch(p, value)) {
-      // The operator would not match: only a negated rule does.
-      if (this.captures.length > 0) this.captures.length = 0;
-      return rule.negated && this.recordMatch(rule, memberName(name, key), value);
-    }
+    if (p !== undefined && !this.prefilter!.valueMayMatch(p, value)) return this.ruledOut(rule, name, key, value);
     return this.tryOnce(rule, op, name, key, value);
+  }
+
+  /** The prefilter ruled the (transformed) value out: the operator would not match, so only a negated rule does. */
+  private ruledOut(rule: Rule, name: string, key: string | undefined, value: string): boolean {
+    if (this.captures.length > 0) this.captures.length = 0;
+    return rule.negated && this.recordMatch(rule, memberName(name, key), value);
   }
 
   private recordMatch(rule: Rule, name: string, value: string): boolean {

@@ -4,6 +4,7 @@
 // selectors are mostly a plain prefix, and a key without a line break can only match one at its
 // start, so those are tested as a prefix first (the regex still decides for keys holding "\n").
 import { compilePcre } from './pcre.js';
+import type { VariableRef } from '../seclang/variable-list.js';
 
 export interface KeyPattern {
   test(key: string): boolean;
@@ -21,6 +22,19 @@ export function compileKeyPattern(source: string): KeyPattern {
   return {
     test: (key: string) => startsWithFolded(key, prefix) || (key.indexOf('\n') !== -1 && re.test(key)),
   };
+}
+
+/**
+ * The key pattern of a `NAME:/regex/` reference (undefined for other selectors), for rule
+ * targets and ctl:ruleRemoveTarget* alike; an invalid regex is an Error naming the reference.
+ */
+export function selectorPattern(ref: VariableRef): KeyPattern | undefined {
+  if (ref.selector?.kind !== 'regex') return undefined;
+  try {
+    return compileKeyPattern(ref.selector.source);
+  } catch (err) {
+    throw new Error(`invalid regex in "${ref.written}": ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Whether `key` starts with `lowerPrefix`, ASCII case-folded (as PCRE's caseless C locale). */

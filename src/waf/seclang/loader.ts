@@ -7,7 +7,7 @@ import { getOperatorFactory } from '../operators/registry.js';
 import '../engine/builtin-operators.js';
 import type { OperatorCompileContext } from '../operators/operator.js';
 import { enableRegexSafetyNet } from '../regex/pcre.js';
-import { compileKeyPattern, type KeyPattern } from '../regex/key-pattern.js';
+import { selectorPattern } from '../regex/key-pattern.js';
 import { getVariable } from '../variables/index.js';
 import { getAction } from '../engine/actions/index.js';
 import { MemoryStore, type PersistentStore } from '../engine/persistence.js';
@@ -319,14 +319,7 @@ class RuleSetBuilder {
       if (variable.kind === 'scalar' && ref.selector !== undefined) {
         throw new Error(`${ref.name} is not a collection: it takes no ":" selector`);
       }
-      let keyRegex: KeyPattern | undefined;
-      if (ref.selector?.kind === 'regex') {
-        try {
-          keyRegex = compileKeyPattern(ref.selector.source);
-        } catch (err) {
-          throw new Error(`invalid regex in "${ref.written}": ${(err as Error).message}`, { cause: err });
-        }
-      }
+      const keyRegex = selectorPattern(ref);
       if (variable.kind === 'xpath' && ref.selector?.kind === 'xpath') {
         // Validate the expression now (the document only exists at run time).
         try {
@@ -546,7 +539,8 @@ class RuleSetBuilder {
  * a third of what a plain GET evaluates). The transaction reads it directly (Rule.txMember).
  */
 function txMemberOf(r: Rule): Rule['txMember'] {
-  if (r.targets.length !== 1 || r.exclusions.length > 0 || r.transformations.length > 0 || r.multiMatch || !r.operator || r.unconditional) return undefined;
+  // An operator with literals goes through the prefilter's per-value check on the general path.
+  if (r.targets.length !== 1 || r.exclusions.length > 0 || r.transformations.length > 0 || r.multiMatch || !r.operator || r.operator.literals || r.unconditional) return undefined;
   const t = r.targets[0]!;
   const sel = t.ref.selector;
   if (t.variable.name !== 'TX' || sel?.kind !== 'key') return undefined;

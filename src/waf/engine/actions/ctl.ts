@@ -1,7 +1,7 @@
 // ctl: changes to this transaction only — rule engine mode, rules and targets removed, the body
 // processor, body access. Validated when the rule set loads.
 import { parseVariableList } from '../../seclang/variable-list.js';
-import { compileKeyPattern, type KeyPattern } from '../../regex/key-pattern.js';
+import { selectorPattern, type KeyPattern } from '../../regex/key-pattern.js';
 import type { EngineMode } from '../settings.js';
 import type { RuntimeAction } from '../rule.js';
 import type { RemovedTarget, Transaction } from '../transaction.js';
@@ -44,12 +44,10 @@ function splitTarget(option: string, value: string): [string, RemovedTarget] {
   if (refs.length !== 1) throw new Error(`ctl:${option} takes one target, not "${target}"`);
   const ref = refs[0]!;
   let keyRegex: KeyPattern | undefined;
-  if (ref.selector?.kind === 'regex') {
-    try {
-      keyRegex = compileKeyPattern(ref.selector.source);
-    } catch (err) {
-      throw new Error(`ctl:${option}: invalid regex in "${ref.written}": ${(err as Error).message}`, { cause: err });
-    }
+  try {
+    keyRegex = selectorPattern(ref);
+  } catch (err) {
+    throw new Error(`ctl:${option}: ${(err as Error).message}`, { cause: err });
   }
   return [value.slice(0, semi).trim(), { ref, fullName: ref.written, keyRegex }];
 }

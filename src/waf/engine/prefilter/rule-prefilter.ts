@@ -170,13 +170,20 @@ function slotKey(t: Target): string {
 export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree, options: PrefilterOptions = {}): Prefilters | undefined {
   const paranoia = options.paranoia ?? Infinity;
   const filtered: Rule[] = [];
+  const groups: Array<readonly string[]> = [];
   for (const head of rules) {
-    for (let r: Rule | undefined = head; r; r = r.chainChild) if (usableLiterals(r, paranoia)) filtered.push(r);
+    for (let r: Rule | undefined = head; r; r = r.chainChild) {
+      const lits = usableLiterals(r, paranoia);
+      if (lits) {
+        filtered.push(r);
+        groups.push(lits);
+      }
+    }
   }
   if (filtered.length === 0) return undefined;
   let scanner: LiteralScanner;
   try {
-    scanner = new LiteralScanner(filtered.map((r) => usableLiterals(r, paranoia)!));
+    scanner = new LiteralScanner(groups);
   } catch {
     return undefined; // too many literals for one automaton: rules run unfiltered
   }
@@ -270,14 +277,10 @@ export class PrefilterCache {
     return (this.maskOf(text)[p.word]! & p.bit) !== 0;
   }
 
-  /** As mayMatchAt, with the value's row at hand (node not the root). */
-  mayMatchIn(p: RulePrefilter, row: ChainRow, node: ChainNode, value: string): boolean {
-    return (this.maskIn(row, node, value)[p.word]! & p.bit) !== 0;
-  }
-
-  /** Whether the operator could match `value` after the chain ending at `node`. */
-  mayMatchAt(p: RulePrefilter, node: ChainNode, value: string): boolean {
-    return (this.maskAt(node, value)[p.word]! & p.bit) !== 0;
+  /** Whether the operator could match `value` after the chain ending at `node` (the value's row, when at hand). */
+  mayMatchAt(p: RulePrefilter, node: ChainNode, value: string, row?: ChainRow): boolean {
+    const mask = row !== undefined && node.depth > 0 ? this.maskIn(row, node, value) : this.maskAt(node, value);
+    return (mask[p.word]! & p.bit) !== 0;
   }
 
   /**
