@@ -3,6 +3,9 @@
 //   upstream direct   the nginx upstream of the peer (answers 200 {"ok":true})
 //   nginx proxy       plain nginx reverse proxy in front of it (the peer's :plain port)
 //   portcullis proxy  the gateway in front of the same upstream, same worker count
+//   bare Node.js pipe a TCP byte pipe in its own Node.js process (bench/lib/node-pipe.ts): the
+//                     floor for a proxy that is a third process (the peer's nginx proxy and its
+//                     upstream are one process)
 //
 // Each is driven by wrk in its own process, in interleaved rounds (this machine is shared and
 // noisy: the median of rounds is reported, never a single run). Then, at half of the gateway's
@@ -12,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePorts, GatewayProcess, Peer, REPO_ROOT, rssBytes, sharedDir, waitFor } from './lib/processes.js';
+import { freePorts, GatewayProcess, NodePipeProcess, Peer, REPO_ROOT, rssBytes, sharedDir, waitFor } from './lib/processes.js';
 import { bodiesScript, ensureWrk, PACED_SCRIPT, runWrk, type WrkResult } from './lib/wrk.js';
 import { median } from './lib/stats.js';
 
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     return;
   }
   ensureWrk();
-  const [waf, plain, upstream, gatewayPort, admin] = await freePorts(5);
+  const [waf, plain, upstream, gatewayPort, admin, pipePort] = await freePorts(6);
   const PORTS = { waf: waf!, plain: plain!, upstream: upstream!, gateway: gatewayPort!, admin: admin! };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
   const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), PORTS, path.join(tmp, 'peer'));
@@ -79,8 +82,12 @@ async function main(): Promise<void> {
     gatewayArgs.push('--config', file);
   }
   const gateway = new GatewayProcess(gatewayArgs, path.join(tmp, 'gateway.log'), accessLog === 'null' ? '/dev/null' : undefined);
+  // The nginx peer serves its upstream from the same worker process as its proxy; the gateway is
+  // a third process beside the upstream and wrk. A bare Node.js byte pipe shows what that alone costs.
+  const pipe = new NodePipeProcess(pipePort!, PORTS.upstream);
   const cleanup = async () => {
     await gateway.stop();
+    pipe.stop();
     peer.stop();
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -89,11 +96,13 @@ async function main(): Promise<void> {
     peer.start(workers);
     await gateway.start(`http://127.0.0.1:${PORTS.admin}`);
     await waitFor(`http://127.0.0.1:${PORTS.gateway}/`);
+    await pipe.start();
 
     const targets = {
       upstream: `${upstreamUrl}/`,
       nginx: `http://127.0.0.1:${PORTS.plain}/`,
       portcullis: `http://127.0.0.1:${PORTS.gateway}/`,
+      nodePipe: `http://127.0.0.1:${pipePort}/`,
     };
     const wrk = (url: string, extra: Partial<Parameters<typeof runWrk>[1]> = {}) =>
       runWrk(url, { connections, seconds, scriptDir: tmp, ...extra });
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
     process.stderr.write('bench: warming up\n');
     for (const url of Object.values(targets)) await wrk(url, { seconds: 3 });
 
-    const results: Record<keyof typeof targets, WrkResult[]> = { upstream: [], nginx: [], portcullis: [] };
+    const results: Record<keyof typeof targets, WrkResult[]> = { upstream: [], nginx: [], portcullis: [], nodePipe: [] };
     // Interleaved rounds, nginx and portcullis back to back, so each pair shares machine conditions.
     for (let r = 1; r <= rounds; r++) {
       for (const [name, url] of Object.entries(targets) as [keyof typeof targets, string][]) {
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
       upstream: summarize(results.upstream),
       nginx: summarize(results.nginx),
       portcullis: summarize(results.portcullis),
+      nodePipe: summarize(results.nodePipe),
     };
 
     // Added latency at half of the gateway's peak: the same paced load on the upstream alone and
@@ -126,6 +136,7 @@ async function main(): Promise<void> {
     const halfUp: WrkResult[] = [];
     const halfGw: WrkResult[] = [];
     const halfNginx: WrkResult[] = [];
+    const halfPipe: WrkResult[] = [];
     // The added latency is a small difference of two noisy tails: more rounds than at peak.
     const halfRounds = Math.max(rounds, 5);
     for (let r = 0; r < halfRounds; r++) {
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
       halfGw.push(await paced(targets.portcullis));
       // nginx under the same paced load, for context: what a proxy hop costs on this machine.
       halfNginx.push(await paced(targets.nginx));
+      halfPipe.push(await paced(targets.nodePipe));
     }
     const half = {
       targetRps: halfRate,
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
       upstream: summarize(halfUp),
       portcullis: summarize(halfGw),
       nginx: summarize(halfNginx),
+      nodePipe: summarize(halfPipe),
+      nodePipeAddedP99Ms: Number(median(halfPipe.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3)),
       nginxAddedP99Ms: Number(median(halfNginx.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3)),
       // Each round's pair ran back to back, under the same machine conditions: the median of
       // the per-round differences is robust to the machine's drift between rounds.
@@ -231,8 +245,9 @@ async function main(): Promise<void> {
         line('upstream direct', peak.upstream),
         line('nginx proxy', peak.nginx),
         line('portcullis proxy', peak.portcullis),
+        line('bare Node.js pipe', peak.nodePipe),
         `  portcullis / nginx: ${report.ratios.portcullisVsNginx} (median of per-round ratios; ${report.ratios.portcullisVsNginxOfMedians} of medians)  (target ≥ 0.5)`,
-        `  added p99 at half load (${half.portcullis.rps} req/s): ${half.addedP99Ms} ms (median per round; ${half.addedP99MsOfMedians} of medians)  (target ≤ 1 ms); nginx under the same load adds ${half.nginxAddedP99Ms} ms`,
+        `  added p99 at half load (${half.portcullis.rps} req/s): ${half.addedP99Ms} ms (median per round; ${half.addedP99MsOfMedians} of medians)  (target ≤ 1 ms); nginx under the same load adds ${half.nginxAddedP99Ms} ms (its upstream runs in the same process), a bare Node.js pipe ${half.nodePipeAddedP99Ms} ms`,
         ...(memory
           ? (memory.workers as { startMb: number; endMb: number; growthPct: number; slopeMbPerMinute: number }[]).map(
               (w, i) =>

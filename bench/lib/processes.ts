@@ -144,3 +144,28 @@ export function rssBytes(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** The bare Node.js TCP pipe of node-pipe.ts, in its own process. */
+export class NodePipeProcess {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly port: number,
+    private readonly upstreamPort: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/bench/lib/node-pipe.js'), String(this.port), String(this.upstreamPort)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`node-pipe exited with ${code}`)));
+      child.stdout.once('data', () => resolve());
+    });
+  }
+
+  stop(): void {
+    this.child?.kill('SIGTERM');
+  }
+}
