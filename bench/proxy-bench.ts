@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   }
   ensureWrk();
   const [waf, plain, upstream, gatewayPort, admin, pipePort] = await freePorts(6);
-  const PORTS = { waf: waf!, plain: plain!, upstream: upstream!, gateway: gatewayPort!, admin: admin! };
+  const PORTS = { waf: waf!, plain: plain!, upstream: upstream!, gateway: gatewayPort!, admin: admin!, pipe: pipePort! };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
   const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), PORTS, path.join(tmp, 'peer'));
   const upstreamUrl = `http://127.0.0.1:${PORTS.upstream}`;
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const gateway = new GatewayProcess(gatewayArgs, path.join(tmp, 'gateway.log'), accessLog === 'null' ? '/dev/null' : undefined);
   // The nginx peer serves its upstream from the same worker process as its proxy; the gateway is
   // a third process beside the upstream and wrk. A bare Node.js byte pipe shows what that alone costs.
-  const pipe = new NodePipeProcess(pipePort!, PORTS.upstream);
+  const pipe = new NodePipeProcess(PORTS.pipe, PORTS.upstream);
   const cleanup = async () => {
     await gateway.stop();
     pipe.stop();
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       upstream: `${upstreamUrl}/`,
       nginx: `http://127.0.0.1:${PORTS.plain}/`,
       portcullis: `http://127.0.0.1:${PORTS.gateway}/`,
-      nodePipe: `http://127.0.0.1:${pipePort}/`,
+      nodePipe: `http://127.0.0.1:${PORTS.pipe}/`,
     };
     const wrk = (url: string, extra: Partial<Parameters<typeof runWrk>[1]> = {}) =>
       runWrk(url, { connections, seconds, scriptDir: tmp, ...extra });
@@ -142,10 +142,13 @@ async function main(): Promise<void> {
     for (let r = 0; r < halfRounds; r++) {
       halfUp.push(await paced(targets.upstream));
       halfGw.push(await paced(targets.portcullis));
-      // nginx under the same paced load, for context: what a proxy hop costs on this machine.
+      // nginx and the bare pipe under the same paced load, for context: what a proxy hop costs here.
       halfNginx.push(await paced(targets.nginx));
       halfPipe.push(await paced(targets.nodePipe));
     }
+    // Each round's runs went back to back, under the same machine conditions: the median of the
+    // per-round differences is robust to the machine's drift between rounds.
+    const addedP99 = (runs: WrkResult[]) => Number(median(runs.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3));
     const half = {
       targetRps: halfRate,
       connections: pacedConnections,
@@ -155,11 +158,9 @@ async function main(): Promise<void> {
       portcullis: summarize(halfGw),
       nginx: summarize(halfNginx),
       nodePipe: summarize(halfPipe),
-      nodePipeAddedP99Ms: Number(median(halfPipe.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3)),
-      nginxAddedP99Ms: Number(median(halfNginx.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3)),
-      // Each round's pair ran back to back, under the same machine conditions: the median of
-      // the per-round differences is robust to the machine's drift between rounds.
-      addedP99Ms: Number(median(halfGw.map((r, i) => r.p99Ms - halfUp[i]!.p99Ms)).toFixed(3)),
+      nodePipeAddedP99Ms: addedP99(halfPipe),
+      nginxAddedP99Ms: addedP99(halfNginx),
+      addedP99Ms: addedP99(halfGw),
       addedP99MsOfMedians: Number((median(halfGw.map((r) => r.p99Ms)) - median(halfUp.map((r) => r.p99Ms))).toFixed(3)),
       addedP50Ms: Number((median(halfGw.map((r) => r.p50Ms)) - median(halfUp.map((r) => r.p50Ms))).toFixed(3)),
     };
