@@ -15,6 +15,9 @@ import { Transaction } from '../src/waf/engine/transaction.js';
 import type { Rule } from '../src/waf/engine/rule.js';
 import { parsePcre } from '../src/waf/regex/pcre-parser.js';
 import { requiredLiterals } from '../src/waf/regex/pcre-literals.js';
+import { prefilterLiterals } from '../src/waf/regex/pcre-conditional-literals.js';
+import { requiredBytes } from '../src/waf/regex/pcre-required.js';
+import { PcreMatcher } from '../src/waf/regex/pcre-matcher.js';
 import { loadRuleSet } from '../src/waf/seclang/loader.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,6 +67,45 @@ describe('literals a pattern needs', () => {
   });
 });
 
+describe('literals of padded patterns (evasion padding between letters)', () => {
+  const pre = (pattern: string) => {
+    const parsed = parsePcre(pattern, { caseless: false });
+    return prefilterLiterals(parsed, requiredBytes(parsed))?.sort();
+  };
+  // CRS style: quotes and backslashes may sit between the letters of a command name.
+  const padded = `(?i)c["'\\x5c]*a["'\\x5c]*t["'\\x5c]*[\\s;|]`;
+
+  it('are the padding bytes plus the words the pattern spells without them', () => {
+    // Without the padding's bytes, the word is fixed text ("cat;", "cat|"... merged into "cat").
+    assert.deepEqual(lits(padded), ['c'], 'the plain analysis finds only one common byte');
+    assert.deepEqual(pre(padded), ['"', "'", '\\', 'cat']);
+  });
+
+  it('are held by every subject the pattern matches', () => {
+    const m = new PcreMatcher(padded);
+    const got = pre(padded)!;
+    const holds = (s: string) => got.some((l) => s.toLowerCase().includes(l));
+    for (const s of ['cat /etc/passwd', 'c"a\'t;id', 'C\\A\\T|x', "ca''t x", 'x;cat\tfoo']) {
+      assert.ok(m.test(s), `pattern matches ${s}`);
+      assert.ok(holds(s), `a literal is in ${JSON.stringify(s)}`);
+    }
+    // Text with neither the word nor a padding byte is not sent to the regex.
+    for (const s of ['a dog on a mat', 'c-a-t', 'tac']) assert.equal(holds(s), false, s);
+  });
+
+  it('fall back to rare bytes every match needs when they filter more', () => {
+    // CRS 932130's shape: the plain literals include the common byte "/", but every match
+    // needs one of a few rare bytes.
+    const p = '\\$(?:\\([^)]+\\)|\\{[^}]+\\})|[<>]\\([^)]+\\)|/[0-9A-Z_a-z]*\\[[^\\]]+\\]';
+    assert.ok(lits(p)!.includes('/'));
+    assert.deepEqual(pre(p), ['(', ')', '[', '{']);
+  });
+
+  it('leave patterns with good literals of their own alone', () => {
+    assert.deepEqual(pre('(?:eval|exec)\\('), ['eval(', 'exec(']);
+  });
+});
+
 describe('literal scanner', () => {
   it('reports every group with a literal in the text, folded, overlaps included', () => {
     const s = new LiteralScanner([['abc'], ['bcd', 'zz'], ['x'], ['cdE']]);
@@ -93,7 +135,8 @@ SecRule ARGS:keep "!@rx needle" "id:2,phase:2,pass,log,t:none"
 SecRule ARGS "@rx <script" "id:3,phase:2,pass,log,multiMatch,t:none,t:urlDecodeUni"
 SecRule TX:DUMMY "@rx abc" "id:4,phase:2,pass,log"
 SecRule ARGS "@pm alpha beta" "id:5,phase:2,pass,log,chain"
-  SecRule ARGS_NAMES "@rx gamma" "t:none"`;
+  SecRule ARGS_NAMES "@rx gamma" "t:none"
+SecRule ARGS "@rx (?i)c[\\"'\\x5c]*a[\\"'\\x5c]*t[\\"'\\x5c]*[\\s;|]" "id:6,phase:2,pass,log,t:none,t:urlDecodeUni"`;
   const load = (prefilter: boolean) => loadRuleSet([{ text: rules, name: 'p.conf' }], { prefilter });
   const on = load(true);
   const off = load(false);
@@ -117,6 +160,10 @@ SecRule ARGS "@pm alpha beta" "id:5,phase:2,pass,log,chain"
       'q=%3Cscript',
       'a=alpha&gamma=1',
       'a=beta',
+      'c=cat%20x',
+      'c=c%22a%27t%3Bid',
+      'c=C%5CA%5CT%7C',
+      'c=category+concat',
       '',
     ];
     for (const q of cases) assert.deepEqual(run(on, q), run(off, q), q);
@@ -124,6 +171,8 @@ SecRule ARGS "@pm alpha beta" "id:5,phase:2,pass,log,chain"
     assert.deepEqual(run(on, 'keep=no').ids, [2]);
     assert.deepEqual(run(on, 'q=%3Cscript').ids, [3]);
     assert.deepEqual(run(on, 'a=alpha&gamma=1').ids, [5]);
+    assert.deepEqual(run(on, 'c=c%22a%27t%3Bid').ids, [6]);
+    assert.deepEqual(run(on, 'c=category+concat').ids, []);
   });
 
   it('is built only for rules whose operator declares literals', () => {

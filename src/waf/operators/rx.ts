@@ -27,10 +27,10 @@ function evaluateRx(matcher: PcreMatcher, ctx: OperatorRunContext, value: string
 }
 
 class StaticRx implements Operator {
-  readonly literals: readonly string[] | undefined;
+  constructor(private readonly matcher: PcreMatcher) {}
 
-  constructor(private readonly matcher: PcreMatcher) {
-    this.literals = matcher.literals;
+  get literals(): readonly string[] | undefined {
+    return this.matcher.literals;
   }
 
   evaluate(ctx: OperatorRunContext, value: string): boolean {

@@ -17,10 +17,32 @@
 import type { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 
+/**
+ * Bytes too frequent in ordinary values to be worth looking for on their own: letters, digits,
+ * space and common punctuation (the prefilter does not scan for them as one-byte literals).
+ */
+export function isCommonByte(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    code === 0x20 || code === 0x2e || code === 0x2c || code === 0x3a || code === 0x3d || code === 0x5f || code === 0x2d || code === 0x2f || code === 0x2b || code === 0x40
+  );
+}
+
 /** Largest exact set kept (cross products grow fast). */
 const MAX_EXACT = 64;
+/**
+ * How far the analysis goes: the exact-set and affix-set bounds. Larger bounds find longer
+ * literals in big alternations (more of them, so a larger automaton) and take longer.
+ */
+export interface LiteralLimits {
+  readonly exact: number;
+  readonly affix: number;
+}
 /** Largest set of first or last strings kept (a run glued to them may be this large too). */
 const MAX_AFFIX = 512;
+const DEFAULT_LIMITS: LiteralLimits = { exact: MAX_EXACT, affix: MAX_AFFIX };
 /** Longest literal glued: a run that would grow past it is closed and a new one started. */
 const MAX_LENGTH = 24;
 /** Largest alternative set kept as a requirement. */
@@ -44,13 +66,13 @@ const starts = (f: Facts) => f.exact ?? f.prefix;
 const ends = (f: Facts) => f.exact ?? f.suffix;
 
 /** The union of the branches' sets, when every branch has one and it stays small. */
-function unionOf(branches: readonly Facts[], pick: (f: Facts) => readonly string[] | undefined): string[] | undefined {
+function unionOf(branches: readonly Facts[], pick: (f: Facts) => readonly string[] | undefined, max: number): string[] | undefined {
   const out = new Set<string>();
   for (const b of branches) {
     const set = pick(b);
     if (set === undefined) return undefined;
     for (const x of set) out.add(x);
-    if (out.size > MAX_AFFIX) return undefined;
+    if (out.size > max) return undefined;
   }
   return [...out];
 }
@@ -74,7 +96,7 @@ function dedupe(strings: Iterable<string>): string[] {
   return [...new Set(strings)];
 }
 
-function cross(a: readonly string[], b: readonly string[], max = MAX_EXACT): string[] | undefined {
+function cross(a: readonly string[], b: readonly string[], max: number): string[] | undefined {
   if (a.length * b.length > max) return undefined;
   const out = new Set<string>();
   for (const x of a) {
@@ -97,7 +119,7 @@ function usable(set: readonly string[] | undefined): readonly string[] | undefin
  * of the product of their bytes' frequencies (letters and digits common, punctuation rare, bytes
  * above 0x7F rarer still). The smaller, the more values the set rules out.
  */
-function hitRate(set: readonly string[]): number {
+export function literalHitRate(set: readonly string[]): number {
   let rate = 0;
   for (const s of set) {
     let p = 1;
@@ -114,10 +136,10 @@ function hitRate(set: readonly string[]): number {
 function better(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return hitRate(b) < hitRate(a) ? b : a;
+  return literalHitRate(b) < literalHitRate(a) ? b : a;
 }
 
-function facts(node: PcreNode): Facts {
+function facts(node: PcreNode, lim: LiteralLimits): Facts {
   switch (node.kind) {
     case 'set': {
       const members = classMembers(node.set);
@@ -130,24 +152,24 @@ function facts(node: PcreNode): Facts {
     case 'backref':
       return UNKNOWN;
     case 'group':
-      return facts(node.body);
+      return facts(node.body, lim);
     case 'seq':
-      return sequence(node.items);
+      return sequence(node.items, lim);
     case 'alt': {
-      const branches = node.branches.map(facts);
+      const branches = node.branches.map((b) => facts(b, lim));
       let exact: string[] | undefined = [];
       let needs: string[] | undefined = [];
       for (const b of branches) {
-        if (exact !== undefined && b.exact !== undefined && exact.length + b.exact.length <= MAX_EXACT) exact.push(...b.exact);
+        if (exact !== undefined && b.exact !== undefined && exact.length + b.exact.length <= lim.exact) exact.push(...b.exact);
         else exact = undefined;
         const n = usable(b.exact) ?? b.needs;
         if (needs !== undefined && n !== undefined && needs.length + n.length <= MAX_NEEDS) needs.push(...n);
         else needs = undefined;
       }
-      return { exact: exact && dedupe(exact), needs: needs && dedupe(needs), prefix: unionOf(branches, starts), suffix: unionOf(branches, ends) };
+      return { exact: exact && dedupe(exact), needs: needs && dedupe(needs), prefix: unionOf(branches, starts, lim.affix), suffix: unionOf(branches, ends, lim.affix) };
     }
     case 'repeat': {
-      const body = facts(node.body);
+      const body = facts(node.body, lim);
       if (node.min === 0) {
         // x? is "" or x; longer optional repeats say nothing.
         return node.max === 1 && body.exact ? { exact: dedupe(['', ...body.exact]), needs: undefined } : { exact: undefined, needs: undefined };
@@ -155,7 +177,7 @@ function facts(node: PcreNode): Facts {
       const needs = usable(body.exact) ?? body.needs;
       if (body.exact && node.min === node.max && node.min <= 4) {
         let exact: string[] | undefined = [''];
-        for (let i = 0; i < node.min && exact; i++) exact = cross(exact, body.exact);
+        for (let i = 0; i < node.min && exact; i++) exact = cross(exact, body.exact, lim.exact);
         if (exact) return { exact, needs: better(usable(exact), needs) };
       }
       // At least one copy of the body is in every match; more copies follow it directly, so a
@@ -166,16 +188,16 @@ function facts(node: PcreNode): Facts {
   }
 }
 
-function sequence(items: readonly PcreNode[]): Facts {
+function sequence(items: readonly PcreNode[], lim: LiteralLimits): Facts {
   // `run`: every match of the items so far ends with one of these (all of it while allExact).
   let run: string[] = [''];
   let allExact = true;
   let prefix: readonly string[] | undefined;
   let best: readonly string[] | undefined;
   for (const item of items) {
-    const f = facts(item);
+    const f = facts(item, lim);
     if (f.exact !== undefined) {
-      const next = cross(run, f.exact);
+      const next = cross(run, f.exact, lim.exact);
       if (next !== undefined) {
         run = next;
         continue;
@@ -189,7 +211,7 @@ function sequence(items: readonly PcreNode[]): Facts {
     }
     // The run goes on into the item's first bytes, and starts again from its last ones.
     const head = starts(f);
-    const glued = head !== undefined ? cross(run, head, MAX_AFFIX) : undefined;
+    const glued = head !== undefined ? cross(run, head, lim.affix) : undefined;
     best = better(best, usable(glued ?? run));
     best = better(best, f.needs);
     if (allExact) prefix = glued ?? run;
@@ -205,8 +227,8 @@ function sequence(items: readonly PcreNode[]): Facts {
  * Case-folded strings of which every match of the pattern contains at least one, or undefined
  * when the pattern promises none (it can match without any fixed text, or only single bytes).
  */
-export function requiredLiterals(parsed: ParsedPcre): string[] | undefined {
-  const f = facts(parsed.root);
+export function requiredLiterals(parsed: ParsedPcre, limits: LiteralLimits = DEFAULT_LIMITS): string[] | undefined {
+  const f = facts(parsed.root, limits);
   const needs = better(usable(f.exact), f.needs);
   return needs ? compact(needs) : undefined;
 }

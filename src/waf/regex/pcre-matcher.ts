@@ -5,7 +5,9 @@
 // The one remaining difference, ^ after a final \n, is settled by line-start-quirk.ts.
 import { CR_STAND_IN } from './pcre-emit.js';
 import { newRegExp, translatePcre, type PcreOptions, type TranslateOptions } from './pcre.js';
-import { hasRequired, requirementTests, type RequirementTest } from './pcre-required.js';
+import { hasRequired, requiredBytes, requirementTests, type RequirementTest } from './pcre-required.js';
+import { prefilterLiterals } from './pcre-conditional-literals.js';
+import { parsePcre } from './pcre-parser.js';
 import { WATCHED_FROM, watchedSearch, type SearchOp, type SearchReply } from './search-watchdog.js';
 
 const CR_RE = /\r/g;
@@ -25,8 +27,7 @@ export class PcreMatcher {
   readonly groupCount: number;
   /** Bytes every match needs (one of each list); a subject without them is not searched. */
   private readonly required: RequirementTest[];
-  /** Case-folded strings of which every match holds one (pcre-literals.ts), if known. */
-  readonly literals: readonly string[] | undefined;
+  private literalsFound: readonly string[] | undefined | null = null;
 
   /** Throws PcreError when the pattern is invalid or unsupported. */
   constructor(
@@ -45,10 +46,22 @@ export class PcreMatcher {
     this.mapsCr = t.mapsCr;
     this.groupCount = t.groupCount;
     this.required = requirementTests(t.required);
-    this.literals = t.literals;
     this.all = global ? compile({ caseless, lineAnchors: 'crMapped', global }) : null;
     this.exactFirst = t.finalNewlineQuirk ? compile({ caseless }) : null;
     this.exactAll = t.finalNewlineQuirk && global ? compile({ caseless, global }) : null;
+  }
+
+  /**
+   * Case-folded strings of which every match holds one (pcre-conditional-literals.ts), if known.
+   * Worked out when first asked for: only the prefilter asks, and only for the rules of the
+   * paranoia level in use (the analysis of a big pattern takes tens of milliseconds).
+   */
+  get literals(): readonly string[] | undefined {
+    if (this.literalsFound === null) {
+      const parsed = parsePcre(this.pattern === '' ? '.*' : this.pattern, { caseless: this.options.caseless === true });
+      this.literalsFound = prefilterLiterals(parsed, requiredBytes(parsed));
+    }
+    return this.literalsFound;
   }
 
   /**

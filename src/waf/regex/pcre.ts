@@ -16,7 +16,6 @@ import type { ParsedPcre } from './pcre-ast.js';
 import { hasFinalNewlineQuirk } from './line-start-quirk.js';
 import { anchorRunStarts, isDotStarAnchored } from './pcre-anchor.js';
 import { requiredBytes } from './pcre-required.js';
-import { requiredLiterals } from './pcre-literals.js';
 import { emitPattern, type LineAnchorMode } from './pcre-emit.js';
 import { PcreError } from './pcre-error.js';
 import { parsePcre } from './pcre-parser.js';
@@ -56,8 +55,6 @@ export interface PcreTranslation {
   readonly finalNewlineQuirk: boolean;
   /** Byte sets of which every match holds at least one byte each (pcre-required.ts). */
   readonly required: number[][];
-  /** Case-folded strings of which every match holds one (pcre-literals.ts), if known. */
-  readonly literals: string[] | undefined;
 }
 
 /** The V8 source and flags for a PCRE pattern; throws PcreError when it cannot be translated. */
@@ -65,7 +62,6 @@ export function translatePcre(pattern: string, options: TranslateOptions = {}): 
   let parsed: ParsedPcre = parsePcre(pattern === '' ? '.*' : pattern, { caseless: options.caseless === true });
   const anchored = isDotStarAnchored(parsed);
   const required = requiredBytes(parsed);
-  const literals = requiredLiterals(parsed);
   if (!anchored && !options.global) parsed = anchorRunStarts(parsed) ?? parsed;
   const { source: body, multiline } = emitPattern(parsed.root, options.lineAnchors ?? 'lookaround');
   let source = body;
@@ -75,7 +71,7 @@ export function translatePcre(pattern: string, options: TranslateOptions = {}): 
   if (anchored && (options.global || multiline)) flags += 'y';
   else if (anchored) source = parsed.root.kind === 'alt' ? `^(?:${body})` : `^${body}`;
   const finalNewlineQuirk = multiline && hasFinalNewlineQuirk(parsed.root);
-  return { source, flags, anchored, groupCount: parsed.groupCount, mapsCr: multiline, finalNewlineQuirk, required, literals };
+  return { source, flags, anchored, groupCount: parsed.groupCount, mapsCr: multiline, finalNewlineQuirk, required };
 }
 
 /**

@@ -20,6 +20,7 @@ import { xpathExpression, type Rule, type Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
 import type { Entry } from '../../variables/variable.js';
 import { LiteralScanner } from './literal-scanner.js';
+import { isCommonByte } from '../../regex/pcre-literals.js';
 
 /**
  * Operators whose literals add up to more bytes than this are left to themselves: the big
@@ -120,18 +121,17 @@ export class Prefilters {
   ) {}
 }
 
-/** Bytes too frequent in ordinary values to be worth scanning for on their own. */
-const COMMON_BYTE = /^[0-9A-Za-z .,:=_\-/+@]$/;
-
 function usableLiterals(rule: Rule, paranoia: number): readonly string[] | undefined {
-  const lits = rule.operator?.literals;
-  if (!lits || lits.length === 0 || rule.unconditional || !rule.chainNode) return undefined;
+  if (rule.unconditional || !rule.chainNode) return undefined;
+  // Before the literals: an operator may work them out only when first asked (@rx).
   if (paranoiaOf(rule.chainHead) > paranoia) return undefined;
+  const lits = rule.operator?.literals;
+  if (!lits || lits.length === 0) return undefined;
   let bytes = 0;
   for (const l of lits) {
     // A letter, digit or common punctuation alone is in nearly every value (and would make the
     // scan stop at nearly every byte); the regex's own required-byte check is cheaper then.
-    if (l.length === 1 && COMMON_BYTE.test(l)) return undefined;
+    if (l.length === 1 && isCommonByte(l.charCodeAt(0))) return undefined;
     bytes += l.length;
   }
   return bytes <= MAX_OPERATOR_LITERAL_BYTES ? lits : undefined;
