@@ -23,11 +23,6 @@ export class ByteSet {
     return this;
   }
 
-  delete(code: number): this {
-    this.bits[code & 0xff] = 0;
-    return this;
-  }
-
   addRange(lo: number, hi: number): this {
     for (let c = lo; c <= hi; c++) this.bits[c] = 1;
     return this;

@@ -9,7 +9,8 @@
 // dropped from an alternation or repetition that can do without it). Both halves go into the
 // prefilter as one set: E's bytes as one-byte literals and the restricted pattern's literals.
 // That is exact for any E; E only decides how much it filters, so it is made of the rare bytes
-// of the optional parts, and bytes of it that the restricted literals do not need are taken out.
+// of the small classes a match may skip (the padding), never of letters, digits or common
+// punctuation (a value holding one would always be sent to the regex).
 import { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
 import { isCommonByte, requiredLiterals, type LiteralLimits } from './pcre-literals.js';
@@ -30,7 +31,7 @@ const MAX_PADDING_CLASS = 16;
 const EMPTY_SEQ: PcreNode = { kind: 'seq', items: [] };
 
 /** The pattern for subjects without any byte of `excluded`, or null when it can match none. */
-export function restrict(node: PcreNode, excluded: ByteSet): PcreNode | null {
+function restrict(node: PcreNode, excluded: ByteSet): PcreNode | null {
   switch (node.kind) {
     case 'set': {
       const set = new ByteSet();

@@ -119,7 +119,7 @@ function usable(set: readonly string[] | undefined): readonly string[] | undefin
  * of the product of their bytes' frequencies (letters and digits common, punctuation rare, bytes
  * above 0x7F rarer still). The smaller, the more values the set rules out.
  */
-export function literalHitRate(set: readonly string[]): number {
+function literalHitRate(set: readonly string[]): number {
   let rate = 0;
   for (const s of set) {
     let p = 1;
