@@ -10,6 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import { describe, it, type TestContext } from 'node:test';
 import { crsDirectives } from '../src/waf/crs/setup.js';
 import { LiteralScanner } from '../src/waf/engine/prefilter/literal-scanner.js';
+import { ChainEffects } from '../src/waf/engine/prefilter/rule-prefilter.js';
+import { ChainCache, ChainTree } from '../src/waf/engine/transform-chain.js';
+import { getTransformation } from '../src/waf/transformations/registry.js';
 import type { RuleSet } from '../src/waf/engine/ruleset.js';
 import { Transaction } from '../src/waf/engine/transaction.js';
 import type { Rule } from '../src/waf/engine/rule.js';
@@ -103,6 +106,40 @@ describe('literals of padded patterns (evasion padding between letters)', () => 
 
   it('leave patterns with good literals of their own alone', () => {
     assert.deepEqual(pre('(?:eval|exec)\\('), ['eval(', 'exec(']);
+  });
+});
+
+describe('chain steps skipped for values they cannot change', () => {
+  it('gives every chain the outputs of running each step', () => {
+    // CRS-like chains, with steps that empty values (base64Decode), steps that do not keep ""
+    // (length, sha1), case steps, and steps with end triggers (normalizePath).
+    const chains = [
+      'urlDecodeUni,jsDecode,removeWhitespace,base64Decode,urlDecodeUni,jsDecode,removeWhitespace',
+      'utf8toUnicode,urlDecodeUni,removeNulls,cmdLine',
+      'urlDecodeUni,replaceComments,removeWhitespace',
+      'htmlEntityDecode,lowercase',
+      'normalizePath,lowercase,length',
+      'base64Decode,sha1,hexEncode',
+      'cssDecode,jsDecode,compressWhitespace,trim',
+    ].map((c) => c.split(',').map((n) => getTransformation(n)!));
+    const tree = new ChainTree();
+    const nodes = chains.map((c) => tree.nodeFor(c));
+    const effects = new ChainEffects(tree);
+    const bytes = ['a', 'Z', '0', ' ', '%', '2', '5', '+', '\\', 'u', 'x', '/', '.', '*', '&', ';', '#', '=', '\n', '\0', '"', "'", 'Q', 'U', 'J', 'D'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    const values = ['', 'deltadeltablue', 'delta delta blue', 'QUJD', 'a%2f..%2F', '\\u0041&amp;', '/a/./b/', 'x\0y'];
+    for (let i = 0; i < 3000; i++) {
+      let v = '';
+      const n = next() % 12;
+      for (let k = 0; k < n; k++) v += bytes[next() % bytes.length];
+      values.push(v);
+    }
+    const skipping = new ChainCache(tree.nodes.length, 100_000, effects);
+    const plain = new ChainCache(tree.nodes.length, 100_000);
+    for (const v of values) {
+      for (const node of nodes) assert.equal(skipping.apply(node, v), plain.compute(node, v), JSON.stringify(v));
+    }
   });
 });
 

@@ -167,7 +167,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.remotePort = options.remotePort ?? 0;
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
-    this.transformed = new ChainCache(ruleset.chains.nodes.length);
+    this.transformed = new ChainCache(ruleset.chains.nodes.length, undefined, ruleset.prefilters?.effects);
     this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed) : undefined;
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';

@@ -9,6 +9,13 @@ export class ChainNode {
   /** Steps from the root: 0 for the root. */
   readonly depth: number;
 
+  /**
+   * The transformation turns "" into "" (every decoder and normaliser does; t:length and the
+   * hashes do not): a value emptied earlier in the chain (t:base64Decode of text that is not
+   * base64) stays empty without a call.
+   */
+  readonly keepsEmpty: boolean;
+
   constructor(
     /** Index in the rule set's node list (per-transaction caches are indexed by it). */
     readonly id: number,
@@ -23,6 +30,7 @@ export class ChainNode {
     readonly twins: ChainNode[],
   ) {
     this.depth = parent ? parent.depth + 1 : 0;
+    this.keepsEmpty = transformation !== undefined && transformation.transform('') === '';
     twins.push(this);
   }
 }
@@ -62,6 +70,19 @@ export class ChainTree {
 export interface ChainRow {
   readonly outputs: Array<string | undefined>;
   masks: Array<Int32Array | undefined> | undefined;
+  /** The value's StepSkips bits, -1 until needed. */
+  bits: number;
+}
+
+/**
+ * What lets a row skip the steps that cannot change its value: the prefilter's facts about
+ * which bytes set off which transformations (prefilter/rule-prefilter.ts, ChainEffects).
+ */
+export interface StepSkips {
+  /** Per node: the bit of its transformation in bitsOf, 0 when it declares no trigger bytes. */
+  readonly stepBits: Int32Array;
+  /** The bits of the transformations some byte of `value` may set off. */
+  bitsOf(value: string): number;
 }
 
 /**
@@ -78,6 +99,7 @@ export class ChainCache {
   constructor(
     private readonly nodes: number,
     maxValues = 5_000,
+    private readonly skips?: StepSkips,
   ) {
     this.maxValues = maxValues;
   }
@@ -99,7 +121,7 @@ export class ChainCache {
     let row = this.byValue.get(value);
     if (row === undefined) {
       if (this.byValue.size >= this.maxValues) return undefined;
-      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined };
+      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1 };
       this.byValue.set(value, row);
     }
     return row;
@@ -112,6 +134,24 @@ export class ChainCache {
     const hit = outputs[node.id];
     if (hit !== undefined) return hit;
     const before = node.depth === 1 ? value : this.outputAt(row, node.parent!, value);
+    // Steps that cannot change their input are not run: an empty input of a step that keeps
+    // it empty, and the value itself (unchanged so far) when it holds none of the step's
+    // trigger bytes, which the transformation declares exactly (test/waf-transformations).
+    if (before === '' && node.keepsEmpty) {
+      outputs[node.id] = before;
+      return before;
+    }
+    const skips = this.skips;
+    if (skips !== undefined && before === value) {
+      const bit = skips.stepBits[node.id]!;
+      if (bit !== 0) {
+        if (row.bits < 0) row.bits = skips.bitsOf(value);
+        if ((row.bits & bit) === 0) {
+          outputs[node.id] = before;
+          return before;
+        }
+      }
+    }
     const twins = node.twins;
     for (let i = 0; i < twins.length; i++) {
       // A twin that already ran the same step on the same input (an output is only kept once

@@ -15,7 +15,7 @@
 //   value can match, so the rule is not evaluated at all (what an unmatched rule leaves behind
 //   is reset as usual). A multiMatch rule also tries the value before each transformation, so
 //   there the masks at every step of its chain count.
-import type { ChainCache, ChainNode, ChainRow, ChainTree } from '../transform-chain.js';
+import type { ChainCache, ChainNode, ChainRow, ChainTree, StepSkips } from '../transform-chain.js';
 import { xpathExpression, type Rule, type Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
 import type { Entry } from '../../variables/variable.js';
@@ -58,16 +58,19 @@ export interface RulePrefilter {
  * mask there is the mask of the value itself (the scan folds case): one scan serves every such
  * chain.
  */
-export class ChainEffects {
+export class ChainEffects implements StepSkips {
   readonly byteBits = new Int32Array(256);
   readonly endBits = new Int32Array(256);
   readonly nodeBits: Int32Array;
   readonly nodeOpaque: Uint8Array;
+  /** Per node: the bit of its own transformation (0 when it declares no trigger bytes). */
+  readonly stepBits: Int32Array;
 
   constructor(chains: ChainTree) {
     const bits = new Map<string, number>();
     this.nodeBits = new Int32Array(chains.nodes.length);
     this.nodeOpaque = new Uint8Array(chains.nodes.length);
+    this.stepBits = new Int32Array(chains.nodes.length);
     // Nodes are created parent first, so a parent's facts are known when its child is reached.
     for (const node of chains.nodes) {
       const t = node.transformation;
@@ -87,6 +90,7 @@ export class ChainEffects {
       } else if (!t.caseOnly) {
         opaque = true;
       }
+      this.stepBits[node.id] = own;
       this.nodeBits[node.id] = this.nodeBits[node.parent.id]! | own;
       this.nodeOpaque[node.id] = opaque || this.nodeOpaque[node.parent.id] === 1 ? 1 : 0;
     }
