@@ -13,7 +13,7 @@
 // punctuation (a value holding one would always be sent to the regex).
 import { ByteSet } from './byte-set.js';
 import type { ParsedPcre, PcreNode } from './pcre-ast.js';
-import { isCommonByte, requiredLiterals, type LiteralLimits } from './pcre-literals.js';
+import { isCommonByte, requiredLiterals, setRate, type LiteralLimits } from './pcre-literals.js';
 
 /**
  * The restricted pattern is analysed with larger bounds: the CRS's word lists are alternations of
@@ -136,26 +136,21 @@ export function conditionalLiterals(parsed: ParsedPcre): string[] | undefined {
 const MAX_REQUIRED_BYTES = 8;
 
 /**
- * How often a literal set is expected in ordinary values, for choosing between candidates (text
- * rates: letters and digits common, space more so; punctuation rare, control bytes and bytes
- * above 0x7F rarer still). pcre-literals.ts rates all non-letters alike, which is enough to pick
- * among literals of one pattern; here tabs and line breaks are set against "s " and "on".
+ * Byte rates for choosing between candidates of different kinds: letters and digits common,
+ * space more so; punctuation rare, control bytes and bytes above 0x7F rarer still. Finer than
+ * pcre-literals.ts's, which rates all non-letters alike: here tabs and line breaks are set
+ * against "s " and "on".
  */
+function valueRarity(c: number): number {
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) return 10;
+  if (c === 0x20) return 3;
+  if (c < 0x20) return 4096;
+  if (c >= 0x7f) return 1024;
+  return 256;
+}
+
 function valueRate(set: readonly string[]): number {
-  let rate = 0;
-  for (const s of set) {
-    let p = 1;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) p /= 10;
-      else if (c === 0x20) p /= 3;
-      else if (c < 0x20) p /= 4096;
-      else if (c >= 0x7f) p /= 1024;
-      else p /= 256;
-    }
-    rate += p;
-  }
-  return rate;
+  return setRate(set, valueRarity);
 }
 
 /**

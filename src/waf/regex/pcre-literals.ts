@@ -114,29 +114,36 @@ function usable(set: readonly string[] | undefined): readonly string[] | undefin
   return set;
 }
 
+/** How many times rarer than certain a byte is in ordinary values (a rate table, as divisors). */
+export type ByteRarity = (code: number) => number;
+
 /**
- * How often a set is expected to be found in ordinary text, roughly: the sum over its members
- * of the product of their bytes' frequencies (letters and digits common, punctuation rare, bytes
- * above 0x7F rarer still). The smaller, the more values the set rules out.
+ * How often a set is expected to be found in ordinary values, roughly: the sum over its members
+ * of the product of their bytes' rates. The smaller, the more values the set rules out.
  */
-function literalHitRate(set: readonly string[]): number {
+export function setRate(set: readonly string[], rarity: ByteRarity): number {
   let rate = 0;
   for (const s of set) {
     let p = 1;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      p *= (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? 1 / 16 : c === 0x20 ? 1 / 6 : c >= 0x80 ? 1 / 256 : 1 / 64;
-    }
+    for (let i = 0; i < s.length; i++) p /= rarity(s.charCodeAt(i));
     rate += p;
   }
   return rate;
+}
+
+/**
+ * Enough to choose among the literals of one pattern: letters and digits common, space more so,
+ * all other bytes rare, bytes above 0x7F rarer still.
+ */
+function textRarity(c: number): number {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ? 16 : c === 0x20 ? 6 : c >= 0x80 ? 256 : 64;
 }
 
 /** The set that lets fewer ordinary values through (both are necessary: either will do). */
 function better(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return literalHitRate(b) < literalHitRate(a) ? b : a;
+  return setRate(b, textRarity) < setRate(a, textRarity) ? b : a;
 }
 
 function facts(node: PcreNode, lim: LiteralLimits): Facts {
