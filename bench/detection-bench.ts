@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   const files = [gz(payloadFile), path.join(shared, 'corpora/dev/blazehttp.jsonl.gz')];
 
   const [waf, plain, upstream, gatewayPort, admin] = await freePorts(5);
-  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), { waf: waf!, plain: plain!, upstream: upstream! }, path.join(tmp, 'peer'));
+  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), { waf: waf!, plain: plain!, upstream: upstream! });
   const gateway = new GatewayProcess(
     ['--listen', `127.0.0.1:${gatewayPort}`, '--upstream', `http://127.0.0.1:${upstream}`, '--admin', `127.0.0.1:${admin}`, '--workers', '1', '--data', path.join(tmp, 'data'), '--waf', 'block', '--crs', path.join(shared, 'crs'), '--paranoia', String(paranoia)],
     path.join(tmp, 'gateway.log'),

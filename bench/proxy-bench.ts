@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const [waf, plain, upstream, gatewayPort, admin, pipePort] = await freePorts(6);
   const PORTS = { waf: waf!, plain: plain!, upstream: upstream!, gateway: gatewayPort!, admin: admin!, pipe: pipePort! };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
-  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), PORTS, path.join(tmp, 'peer'));
+  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), PORTS);
   const upstreamUrl = `http://127.0.0.1:${PORTS.upstream}`;
   const gatewayArgs = [
     '--listen', `127.0.0.1:${PORTS.gateway}`,

@@ -17,7 +17,7 @@ import { Transaction } from '../src/waf/engine/transaction.js';
 import type { RuleSet } from '../src/waf/engine/ruleset.js';
 import { loadRuleSet } from '../src/waf/seclang/loader.js';
 import { freePorts, GatewayProcess, Peer, REPO_ROOT, sharedDir, waitFor } from './lib/processes.js';
-import { rawRequest, wafMix, type MixRequest } from './lib/waf-mix.js';
+import { checkAnswers, rawRequest, wafMix, type MixRequest } from './lib/waf-mix.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 import { median } from './lib/stats.js';
 
@@ -155,7 +155,7 @@ end
 async function endToEnd(shared: string, crsDir: string, tmp: string) {
   ensureWrk();
   const [waf, plain, upstream, onPort, onAdmin, offPort, offAdmin] = await freePorts(7);
-  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), { waf: waf!, plain: plain!, upstream: upstream! }, path.join(tmp, 'peer'));
+  const peer = new Peer(path.join(shared, 'tools/peer-modsecurity.sh'), { waf: waf!, plain: plain!, upstream: upstream! });
   const common = (port: number, admin: number, name: string) => ['--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstream}`, '--admin', `127.0.0.1:${admin}`, '--workers', '1', '--data', path.join(tmp, name)];
   const on = new GatewayProcess([...common(onPort!, onAdmin!, 'on'), '--waf', 'block', '--crs', crsDir, '--paranoia', '1'], path.join(tmp, 'on.log'), '/dev/null');
   const off = new GatewayProcess(common(offPort!, offAdmin!, 'off'), path.join(tmp, 'off.log'), '/dev/null');
@@ -169,6 +169,11 @@ async function endToEnd(shared: string, crsDir: string, tmp: string) {
       modsecurity: `http://127.0.0.1:${waf}/`,
       portcullis: `http://127.0.0.1:${onPort}/`,
       portcullisNoWaf: `http://127.0.0.1:${offPort}/`,
+    };
+    const answers = {
+      modsecurity: await checkAnswers('nginx + ModSecurity', waf!, mix, true),
+      portcullis: await checkAnswers('portcullis + CRS', onPort!, mix, true),
+      portcullisNoWaf: await checkAnswers('portcullis without the WAF', offPort!, mix, false),
     };
     const seconds = Number(opts.duration);
     const connections = Number(opts.connections);
@@ -185,7 +190,14 @@ async function endToEnd(shared: string, crsDir: string, tmp: string) {
         }
       }
     }
-    const summary = (runs: WrkResult[]) => ({ rps: Math.round(median(runs.map((x) => x.rps))), p50Ms: median(runs.map((x) => x.p50Ms)), p99Ms: median(runs.map((x) => x.p99Ms)) });
+    const summary = (runs: WrkResult[]) => ({
+      rps: Math.round(median(runs.map((x) => x.rps))),
+      p50Ms: median(runs.map((x) => x.p50Ms)),
+      p99Ms: median(runs.map((x) => x.p99Ms)),
+      // Blocked attacks are the only non-2xx answers expected (5 of the mix's 12 requests).
+      non2xxShare: Number((runs.reduce((a, x) => a + x.non2xx, 0) / Math.max(1, runs.reduce((a, x) => a + x.requests, 0))).toFixed(3)),
+      socketErrors: runs.reduce((a, x) => a + x.errors, 0),
+    });
     const table: Record<string, Record<string, ReturnType<typeof summary>>> = {};
     for (const [load, byName] of Object.entries(results)) {
       table[load] = {};
@@ -213,6 +225,8 @@ async function endToEnd(shared: string, crsDir: string, tmp: string) {
     };
     const ratio = (load: string, a: string, b: string) => Number(median(results[load]![a]!.map((x, i) => x.rps / results[load]![b]![i]!.rps)).toFixed(2));
     return {
+      // The status each side gives each mix request (checked before timing).
+      answers,
       table,
       halfLoad20kJson: half,
       ratios: {
