@@ -48,6 +48,8 @@ export interface ResponseOwner {
 
 const CRLF = '\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+/** Up to this size, a response's head and body go out copied into one buffer. */
+const SMALL_RESPONSE = 16 * 1024;
 // Header values must not carry a line of their own.
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -191,6 +193,18 @@ export class HttpResponse extends EventEmitter {
       }
     }
     if (last && this.framing === Framing.Chunked) trailer = LAST_CHUNK;
+    const reusable = last && this.shouldKeepAlive && this.framing !== Framing.UntilClose && (this.framing !== Framing.Length || this.remaining === 0);
+    const done = last ? () => this.finish(reusable) : undefined;
+    if (first && trailer === undefined && this.framing !== Framing.Chunked && head.length + (body?.length ?? 0) <= SMALL_RESPONSE) {
+      // The usual small response, head and body in one buffer: one plain write, none of the
+      // cork/writev machinery and its per-call arrays (heads are latin1, see writeHead).
+      const out = Buffer.allocUnsafe(head.length + (body?.length ?? 0));
+      out.write(head, 0, 'latin1');
+      if (body) body.copy(out, head.length);
+      const ok = socket.write(out, done);
+      if (!last && !ok) this.blocked();
+      return ok;
+    }
     // Everything for this call in one go (one writev), the last piece carrying the callback.
     const pieces: (string | Buffer)[] = [];
     if (first) pieces.push(head);
@@ -200,8 +214,6 @@ export class HttpResponse extends EventEmitter {
     }
     if (trailer) pieces.push(trailer);
     let ok = true;
-    const reusable = last && this.shouldKeepAlive && this.framing !== Framing.UntilClose && (this.framing !== Framing.Length || this.remaining === 0);
-    const done = last ? () => this.finish(reusable) : undefined;
     if (pieces.length === 0) {
       if (done) socket.write('', done);
     } else {
@@ -213,12 +225,14 @@ export class HttpResponse extends EventEmitter {
       }
       if (pieces.length > 1) socket.uncork();
     }
-    if (last) return ok;
-    if (!ok) {
-      this.owner.writeBlocked(this, true);
-      socket.once('drain', this.onDrain);
-    }
+    if (!last && !ok) this.blocked();
     return ok;
+  }
+
+  /** The socket refused more for now: tell the owner, and wait for it to drain. */
+  private blocked(): void {
+    this.owner.writeBlocked(this, true);
+    this.socket.once('drain', this.onDrain);
   }
 
   private readonly onDrain = (): void => {
