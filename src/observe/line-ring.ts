@@ -47,7 +47,9 @@ export class RingLineWriter implements LineSink {
   private readonly bytes: Uint8Array;
   private readonly mask: number;
   private readonly capacity: number;
-  /** Where a line is encoded before it is copied in (lines are ASCII: see access-log.ts). */
+  /** The same bytes as a Buffer, to encode lines into directly. */
+  private readonly ring: Buffer;
+  /** Where a line that wraps around the end is encoded before it is copied in (lines are ASCII: see access-log.ts). */
   private scratch = Buffer.allocUnsafe(16 * 1024);
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
@@ -61,6 +63,7 @@ export class RingLineWriter implements LineSink {
     this.shared = new SharedArrayBuffer(HEADER_BYTES + capacity);
     this.control = new Int32Array(this.shared, 0, HEADER_BYTES / 4);
     this.bytes = new Uint8Array(this.shared, HEADER_BYTES, capacity);
+    this.ring = Buffer.from(this.shared, HEADER_BYTES, capacity);
     Atomics.store(this.control, Slot.MaxChunk, chunkLimitFor(fd));
     this.worker = new Worker(new URL('./line-ring-thread.js', import.meta.url), { workerData: { shared: this.shared, fd } });
     this.worker.unref();
@@ -77,13 +80,19 @@ export class RingLineWriter implements LineSink {
       this.dropped++;
       return;
     }
-    if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
-    this.scratch.write(line, 0, 'latin1');
-    this.scratch[n - 1] = 10;
     const at = write & this.mask;
-    const first = Math.min(n, this.capacity - at);
-    this.bytes.set(this.scratch.subarray(0, first), at);
-    if (first < n) this.bytes.set(this.scratch.subarray(first, n), 0);
+    if (n <= this.capacity - at) {
+      // Encoded straight into the ring (the usual case: the line does not wrap around).
+      this.ring.write(line, at, 'latin1');
+      this.ring[at + n - 1] = 10;
+    } else {
+      if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
+      this.scratch.write(line, 0, 'latin1');
+      this.scratch[n - 1] = 10;
+      const first = this.capacity - at;
+      this.bytes.set(this.scratch.subarray(0, first), at);
+      this.bytes.set(this.scratch.subarray(first, n), 0);
+    }
     Atomics.store(c, Slot.Write, (write + n) | 0);
     // The thread wakes by itself every few milliseconds; waking it per line would cost a
     // syscall per request. Only a filling ring is worth a wake-up.
