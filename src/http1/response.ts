@@ -48,8 +48,8 @@ export interface ResponseOwner {
 
 const CRLF = '\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-/** Up to this size, a response's head and body go out copied into one buffer. */
-const SMALL_RESPONSE = 16 * 1024;
+/** Up to this many bytes, the pieces of one write go out copied into one buffer. */
+const SMALL_WRITE = 16 * 1024;
 // Header values must not carry a line of their own.
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -193,26 +193,19 @@ export class HttpResponse extends EventEmitter {
       }
     }
     if (last && this.framing === Framing.Chunked) trailer = LAST_CHUNK;
-    const reusable = last && this.shouldKeepAlive && this.framing !== Framing.UntilClose && (this.framing !== Framing.Length || this.remaining === 0);
-    const done = last ? () => this.finish(reusable) : undefined;
-    if (first && trailer === undefined && this.framing !== Framing.Chunked && head.length + (body?.length ?? 0) <= SMALL_RESPONSE) {
-      // The usual small response, head and body in one buffer: one plain write, none of the
-      // cork/writev machinery and its per-call arrays (heads are latin1, see writeHead).
-      const out = Buffer.allocUnsafe(head.length + (body?.length ?? 0));
-      out.write(head, 0, 'latin1');
-      if (body) body.copy(out, head.length);
-      const ok = socket.write(out, done);
-      if (!last && !ok) this.blocked();
-      return ok;
-    }
-    // Everything for this call in one go (one writev), the last piece carrying the callback.
-    const pieces: (string | Buffer)[] = [];
+    // Everything for this call in one go, the last piece carrying the callback.
+    let pieces: (string | Buffer)[] = [];
     if (first) pieces.push(head);
     if (body) {
       if (this.framing === Framing.Chunked) pieces.push(`${body.length.toString(16)}${CRLF}`, body, CRLF);
       else pieces.push(body);
     }
     if (trailer) pieces.push(trailer);
+    // Small pieces (a whole API response, a chunk with its framing) are copied into one buffer:
+    // one plain write costs less than cork, writev and its per-call arrays.
+    if (pieces.length > 1) pieces = joinSmall(pieces) ?? pieces;
+    const reusable = last && this.shouldKeepAlive && this.framing !== Framing.UntilClose && (this.framing !== Framing.Length || this.remaining === 0);
+    const done = last ? () => this.finish(reusable) : undefined;
     let ok = true;
     if (pieces.length === 0) {
       if (done) socket.write('', done);
@@ -225,14 +218,12 @@ export class HttpResponse extends EventEmitter {
       }
       if (pieces.length > 1) socket.uncork();
     }
-    if (!last && !ok) this.blocked();
+    if (last) return ok;
+    if (!ok) {
+      this.owner.writeBlocked(this, true);
+      socket.once('drain', this.onDrain);
+    }
     return ok;
-  }
-
-  /** The socket refused more for now: tell the owner, and wait for it to drain. */
-  private blocked(): void {
-    this.owner.writeBlocked(this, true);
-    this.socket.once('drain', this.onDrain);
   }
 
   private readonly onDrain = (): void => {
@@ -263,4 +254,15 @@ export class HttpResponse extends EventEmitter {
     this.owner.responseDestroyed(this);
     this.close();
   }
+}
+
+/** The pieces copied into one buffer, when they add up to SMALL_WRITE bytes at most (strings are latin1). */
+function joinSmall(pieces: readonly (string | Buffer)[]): [Buffer] | undefined {
+  let size = 0;
+  for (const p of pieces) size += p.length;
+  if (size > SMALL_WRITE) return undefined;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of pieces) at += typeof p === 'string' ? out.write(p, at, 'latin1') : p.copy(out, at);
+  return [out];
 }

@@ -44,13 +44,10 @@ export interface RingWriterOptions {
 export class RingLineWriter implements LineSink {
   private readonly shared: SharedArrayBuffer;
   private readonly control: Int32Array;
-  private readonly bytes: Uint8Array;
+  /** The ring's bytes (after the control slots). */
+  private readonly bytes: Buffer;
   private readonly mask: number;
   private readonly capacity: number;
-  /** The same bytes as a Buffer, to encode lines into directly. */
-  private readonly ring: Buffer;
-  /** Where a line that wraps around the end is encoded before it is copied in (lines are ASCII: see access-log.ts). */
-  private scratch = Buffer.allocUnsafe(16 * 1024);
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   dropped = 0;
@@ -62,8 +59,7 @@ export class RingLineWriter implements LineSink {
     this.mask = capacity - 1;
     this.shared = new SharedArrayBuffer(HEADER_BYTES + capacity);
     this.control = new Int32Array(this.shared, 0, HEADER_BYTES / 4);
-    this.bytes = new Uint8Array(this.shared, HEADER_BYTES, capacity);
-    this.ring = Buffer.from(this.shared, HEADER_BYTES, capacity);
+    this.bytes = Buffer.from(this.shared, HEADER_BYTES, capacity);
     Atomics.store(this.control, Slot.MaxChunk, chunkLimitFor(fd));
     this.worker = new Worker(new URL('./line-ring-thread.js', import.meta.url), { workerData: { shared: this.shared, fd } });
     this.worker.unref();
@@ -80,18 +76,17 @@ export class RingLineWriter implements LineSink {
       this.dropped++;
       return;
     }
+    // Encoded straight into the ring. Lines are ASCII (access-log.ts), one byte per character,
+    // so one that runs past the end is split as a string and goes on at the start.
     const at = write & this.mask;
-    if (n <= this.capacity - at) {
-      // Encoded straight into the ring (the usual case: the line does not wrap around).
-      this.ring.write(line, at, 'latin1');
-      this.ring[at + n - 1] = 10;
+    const room = this.capacity - at;
+    if (n <= room) {
+      this.bytes.write(line, at, 'latin1');
+      this.bytes[at + n - 1] = 10;
     } else {
-      if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
-      this.scratch.write(line, 0, 'latin1');
-      this.scratch[n - 1] = 10;
-      const first = this.capacity - at;
-      this.bytes.set(this.scratch.subarray(0, first), at);
-      this.bytes.set(this.scratch.subarray(first, n), 0);
+      this.bytes.write(line.slice(0, room), at, 'latin1');
+      this.bytes.write(line.slice(room), 0, 'latin1');
+      this.bytes[n - 1 - room] = 10;
     }
     Atomics.store(c, Slot.Write, (write + n) | 0);
     // The thread wakes by itself every few milliseconds; waking it per line would cost a
