@@ -1,6 +1,5 @@
 // The request mix of the WAF benchmark: realistic benign shapes and attacks of each shape,
 // built deterministically (the same bytes every run), as raw HTTP/1.1 requests.
-import net from 'node:net';
 
 export interface MixRequest {
   readonly name: string;
@@ -119,48 +118,4 @@ export function rawRequest(r: MixRequest): string {
   for (const [k, v] of r.headers) head += `${k}: ${v}\r\n`;
   if (r.body.length > 0 || r.method === 'POST') head += `Content-Length: ${Buffer.byteLength(r.body)}\r\n`;
   return `${head}\r\n${r.body}`;
-}
-
-/** The status line's code of the answer to one raw request (a fresh connection, then closed). */
-export function statusOf(port: number, raw: string, timeoutMs = 10_000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let head = '';
-    const fail = (err: Error) => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`no answer on port ${port} within ${timeoutMs} ms`)));
-    socket.on('error', fail);
-    socket.on('data', (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      const m = /^HTTP\/1\.[01] ([0-9]{3})/.exec(head);
-      if (m) {
-        socket.destroy();
-        resolve(Number(m[1]));
-      } else if (head.includes('\r\n')) {
-        fail(new Error(`not an HTTP response on port ${port}: ${JSON.stringify(head.slice(0, 40))}`));
-      }
-    });
-    socket.on('end', () => fail(new Error(`port ${port} closed the connection without answering`)));
-    socket.write(raw);
-  });
-}
-
-/**
- * Sends each request of the mix once and returns the answers by request name. Each must be a
- * verdict: 200, or 403 where a WAF blocks. A side that answers anything else (an error, a body
- * it could not buffer) is not doing the work being timed and its figures would mean nothing:
- * throws. Which attacks a WAF lets through is its detection, not an error (ModSecurity passes
- * the multipart one).
- */
-export async function checkAnswers(name: string, port: number, mix: readonly MixRequest[], blocks: boolean): Promise<Record<string, number>> {
-  const answers: Record<string, number> = {};
-  const wrong: string[] = [];
-  for (const r of mix) {
-    const got = (answers[r.name] = await statusOf(port, rawRequest(r)));
-    if (got !== 200 && !(blocks && got === 403)) wrong.push(`${r.name} answered ${got}`);
-  }
-  if (wrong.length > 0) throw new Error(`${name} does not answer the mix with verdicts, so it cannot be timed on it: ${wrong.join('; ')}`);
-  return answers;
 }
