@@ -74,6 +74,34 @@ describe('proxying', () => {
     assert.equal(sha256(down.body), down.headers['x-sha256']);
   });
 
+  it('keeps every byte of a response a client reads slowly while other responses stream', async () => {
+    // The slow client makes the gateway queue its response and pause that upstream, while the
+    // other downloads keep reading from their upstreams: nothing read for one response may be
+    // overwritten by the reads of another.
+    const http = await import('node:http');
+    const slow = new Promise<{ body: Buffer; sha: string | undefined }>((resolve, reject) => {
+      http
+        .get(`${gw.url}/big?bytes=${16 * 1024 * 1024 + 5}`, { agent: false }, (res) => {
+          res.pause();
+          const parts: Buffer[] = [];
+          setTimeout(() => {
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () => resolve({ body: Buffer.concat(parts), sha: res.headers['x-sha256'] as string | undefined }));
+            res.resume();
+          }, 400);
+        })
+        .on('error', reject);
+    });
+    const fast = await Promise.all([1, 2, 3].map((i) => request(`${gw.url}/big?bytes=${2 * 1024 * 1024 + i * 4099}`)));
+    for (const r of fast) {
+      assert.equal(r.status, 200);
+      assert.equal(sha256(r.body), r.headers['x-sha256']);
+    }
+    const s = await slow;
+    assert.equal(s.body.length, 16 * 1024 * 1024 + 5);
+    assert.equal(sha256(s.body), s.sha);
+  });
+
   it('forwards a chunked request body', async () => {
     const { Readable } = await import('node:stream');
     const parts = [Buffer.from('hello '), Buffer.from('chunked '), Buffer.from('world')];
