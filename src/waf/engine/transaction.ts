@@ -18,7 +18,7 @@ import type { KeyPattern } from '../regex/key-pattern.js';
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
-import { ChainCache, type ChainRow } from './transform-chain.js';
+import { ChainCache, type ChainNode, type ChainRow } from './transform-chain.js';
 import { SearchTimeout } from '../regex/search-watchdog.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
@@ -610,7 +610,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const excludes = rule.exclusions.length > 0;
     // The chain rows of a stable collection's values, by position (see rowsOf).
     const node = rule.chainNode;
-    const rows = !xpath && v.stable === true && node !== undefined && node.depth > 0 && !rule.multiMatch ? this.rowsOf(entries) : undefined;
+    const rows = !xpath && v.stable === true && node !== undefined && node.depth > 0 ? this.rowsOf(entries) : undefined;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (excludes && !xpath && this.excluded(rule, v.name, e.key)) continue;
@@ -726,6 +726,11 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const op = rule.operator!;
     this.capturing = rule.capture;
     if (rule.multiMatch) {
+      const end = rule.chainNode;
+      if (end !== undefined && end.depth > 0) {
+        const r = row ?? this.transformed.row(value);
+        if (r !== undefined) return this.testEachStep(rule, op, name, key, value, r, end);
+      }
       let any = false;
       let current = value;
       if (this.tryChecked(rule, op, name, key, current)) any = true;
@@ -749,6 +754,28 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     let current = value;
     for (const t of rule.transformations) current = t.transform(current);
     return this.tryChecked(rule, op, name, key, current);
+  }
+
+  /**
+   * multiMatch through the value's chain row: the value itself, then the output of every step
+   * that changed it, as ModSecurity does. The outputs and their prefilter masks are the ones the
+   * rule-level check and other rules with the same steps already worked out, so a value is not
+   * transformed or scanned again here, and steps its bytes cannot set off are not run.
+   */
+  private testEachStep(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string, row: ChainRow, end: ChainNode): boolean {
+    const p = rule.prefilter;
+    let any = this.tryChecked(rule, op, name, key, value);
+    let current = value;
+    const path = end.path;
+    for (let j = 0; j < path.length; j++) {
+      const step = path[j]!;
+      const next = this.transformed.outputAt(row, step, value);
+      if (next === current) continue;
+      current = next;
+      const hit = p !== undefined && !this.prefilter!.mayMatchAt(p, step, value, row) ? this.ruledOut(rule, name, key, next) : this.tryOnce(rule, op, name, key, next);
+      if (hit) any = true;
+    }
+    return any;
   }
 
   private tryOnce(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string): boolean {

@@ -33,6 +33,16 @@ export class ChainNode {
     this.keepsEmpty = transformation !== undefined && transformation.transform('') === '';
     twins.push(this);
   }
+
+  private steps: readonly ChainNode[] | undefined = undefined;
+
+  /** The nodes from the root's child down to this one: one per transformation, in order. */
+  get path(): readonly ChainNode[] {
+    if (this.steps === undefined) {
+      this.steps = this.parent === undefined ? [] : [...this.parent.path, this];
+    }
+    return this.steps;
+  }
 }
 
 export class ChainTree {
