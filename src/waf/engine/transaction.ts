@@ -611,6 +611,22 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // The chain rows of a stable collection's values, by position (see rowsOf).
     const node = rule.chainNode;
     const rows = !xpath && v.stable === true && node !== undefined && node.depth > 0 ? this.rowsOf(entries) : undefined;
+    const p = rule.prefilter;
+    if (p !== undefined && !xpath && !rule.negated && !rule.multiMatch) {
+      // A value whose mask lacks the rule's bit cannot match, and for a rule that is not
+      // negated it leaves nothing behind: it is passed over before any other step. On a 20 KB
+      // JSON body that is most of some 12,000 rule-and-value steps.
+      const pf = this.prefilter!;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        const row = rows === undefined ? undefined : (rows[i] ??= this.transformed.row(e.value));
+        if (!pf.mayMatchAt(p, node!, e.value, row)) continue;
+        if (excludes && this.excluded(rule, v.name, e.key)) continue;
+        if (this.targetRemovals.length > 0 && this.targetRemoved(rule, target, e.key)) continue;
+        if (this.test(rule, v.name, e.key, e.value, row)) any = true;
+      }
+      return any;
+    }
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (excludes && !xpath && this.excluded(rule, v.name, e.key)) continue;
