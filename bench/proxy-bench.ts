@@ -41,6 +41,14 @@ const memorySeconds = Number(opts['memory-seconds']);
 
 
 
+interface MemoryFigures {
+  startMb: number;
+  endMb: number;
+  growthPct: number;
+  slopeMbPerMinute: number;
+  halves: { first: { minMb: number; maxMb: number }; second: { minMb: number; maxMb: number } };
+}
+
 function summarize(runs: WrkResult[]) {
   return {
     rps: Math.round(median(runs.map((r) => r.rps))),
@@ -180,7 +188,10 @@ async function main(): Promise<void> {
       const perWorker = pids.map((_, i) => {
         const series = samples.map((s) => s.rss[i]!);
         // After warm-up (the first 10 s) memory must not trend upwards. RSS swings with each
-        // garbage collection (1 MB bodies), so compare halves by their medians and fit a line.
+        // garbage collection (1 MB bodies), so compare halves by their medians and fit a line;
+        // the swings last several seconds, so those two move with where a minute falls in them.
+        // What a leak cannot hide is a rising floor (the lowest RSS, after a collection) and
+        // ceiling: both are kept per half.
         const settled = series.slice(Math.min(10, Math.floor(series.length / 3)));
         const half = Math.floor(settled.length / 2);
         const first = settled.slice(0, half);
@@ -199,6 +210,10 @@ async function main(): Promise<void> {
           endMb: mb(median(last)),
           minMb: mb(Math.min(...settled)),
           maxMb: mb(Math.max(...settled)),
+          halves: {
+            first: { minMb: mb(Math.min(...first)), maxMb: mb(Math.max(...first)) },
+            second: { minMb: mb(Math.min(...last)), maxMb: mb(Math.max(...last)) },
+          },
           growthPct: Number((((median(last) - median(first)) / median(first)) * 100).toFixed(1)),
           slopeMbPerMinute: Number(((den === 0 ? 0 : num / den) * 60 / 1048576).toFixed(2)),
         };
@@ -212,7 +227,10 @@ async function main(): Promise<void> {
         samples: samples.map((s) => ({ t: s.t, rssMb: s.rss.map(mb) })),
       };
       for (const [i, w] of perWorker.entries()) {
-        process.stderr.write(`bench: memory worker ${i + 1}: median ${w.startMb} MB (first half) → ${w.endMb} MB (second half), range ${w.minMb}–${w.maxMb} MB, trend ${w.slopeMbPerMinute} MB/min\n`);
+        process.stderr.write(
+          `bench: memory worker ${i + 1}: median ${w.startMb} MB (first half) → ${w.endMb} MB (second half), ` +
+            `floor and ceiling ${w.halves.first.minMb}–${w.halves.first.maxMb} → ${w.halves.second.minMb}–${w.halves.second.maxMb} MB, trend ${w.slopeMbPerMinute} MB/min\n`,
+        );
       }
     }
 
@@ -250,9 +268,10 @@ async function main(): Promise<void> {
         `  portcullis / nginx: ${report.ratios.portcullisVsNginx} (median of per-round ratios; ${report.ratios.portcullisVsNginxOfMedians} of medians)  (target ≥ 0.5)`,
         `  added p99 at half load (${half.portcullis.rps} req/s): ${half.addedP99Ms} ms (median per round; ${half.addedP99MsOfMedians} of medians)  (target ≤ 1 ms); nginx under the same load adds ${half.nginxAddedP99Ms} ms (its upstream runs in the same process), a bare Node.js pipe ${half.nodePipeAddedP99Ms} ms`,
         ...(memory
-          ? (memory.workers as { startMb: number; endMb: number; growthPct: number; slopeMbPerMinute: number }[]).map(
+          ? (memory.workers as MemoryFigures[]).map(
               (w, i) =>
-                `  memory worker ${i + 1}: ${w.startMb} → ${w.endMb} MB (medians of halves, ${w.growthPct}%), trend ${w.slopeMbPerMinute} MB/min over ${memorySeconds} s of 1 KB–1 MB bodies`,
+                `  memory worker ${i + 1}: ${w.startMb} → ${w.endMb} MB (medians of halves, ${w.growthPct}%), floor ${w.halves.first.minMb} → ${w.halves.second.minMb} MB, ` +
+                `ceiling ${w.halves.first.maxMb} → ${w.halves.second.maxMb} MB, trend ${w.slopeMbPerMinute} MB/min over ${memorySeconds} s of 1 KB–1 MB bodies`,
             )
           : []),
         `  saved ${path.relative(REPO_ROOT, file)}`,
