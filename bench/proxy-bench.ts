@@ -41,9 +41,12 @@ const memorySeconds = Number(opts['memory-seconds']);
 
 
 
+/** One worker's memory over the load (after warm-up), in MB. */
 interface MemoryFigures {
   startMb: number;
   endMb: number;
+  minMb: number;
+  maxMb: number;
   growthPct: number;
   slopeMbPerMinute: number;
   halves: { first: { minMb: number; maxMb: number }; second: { minMb: number; maxMb: number } };
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: at ${half.portcullis.rps} req/s (half load) p99 upstream ${half.upstream.p99Ms} ms, through portcullis ${half.portcullis.p99Ms} ms\n`);
 
-    let memory: Record<string, unknown> | undefined;
+    let memory: (Record<string, unknown> & { workers: MemoryFigures[] }) | undefined;
     if (!opts['skip-memory']) {
       const pids = gateway.workerPids();
       const samples: { t: number; rss: number[] }[] = [];
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
       const result = await load;
       clearInterval(timer);
       const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
-      const perWorker = pids.map((_, i) => {
+      const perWorker = pids.map((_, i): MemoryFigures => {
         const series = samples.map((s) => s.rss[i]!);
         // After warm-up (the first 10 s) memory must not trend upwards. RSS swings with each
         // garbage collection (1 MB bodies), so compare halves by their medians and fit a line;
@@ -268,7 +271,7 @@ async function main(): Promise<void> {
         `  portcullis / nginx: ${report.ratios.portcullisVsNginx} (median of per-round ratios; ${report.ratios.portcullisVsNginxOfMedians} of medians)  (target ≥ 0.5)`,
         `  added p99 at half load (${half.portcullis.rps} req/s): ${half.addedP99Ms} ms (median per round; ${half.addedP99MsOfMedians} of medians)  (target ≤ 1 ms); nginx under the same load adds ${half.nginxAddedP99Ms} ms (its upstream runs in the same process), a bare Node.js pipe ${half.nodePipeAddedP99Ms} ms`,
         ...(memory
-          ? (memory.workers as MemoryFigures[]).map(
+          ? memory.workers.map(
               (w, i) =>
                 `  memory worker ${i + 1}: ${w.startMb} → ${w.endMb} MB (medians of halves, ${w.growthPct}%), floor ${w.halves.first.minMb} → ${w.halves.second.minMb} MB, ` +
                 `ceiling ${w.halves.first.maxMb} → ${w.halves.second.maxMb} MB, trend ${w.slopeMbPerMinute} MB/min over ${memorySeconds} s of 1 KB–1 MB bodies`,

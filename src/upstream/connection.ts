@@ -89,8 +89,6 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
   /** Set by onComplete while the parser runs; acted on once it returns. */
   private completed = false;
   private reusable = false;
-  /** Reads land in READ_BUFFER: what is kept of them must be copied. */
-  private readonly sharedReads: boolean;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -98,13 +96,18 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
     onConnect: (err: UpstreamError | null) => void,
   ) {
     this.parser = new ResponseParser(this);
-    this.sharedReads = !options.tls;
     const socket = options.tls
       ? tls.connect({ host: options.host, port: options.port, ...options.tls })
       : net.connect({
           host: options.host,
           port: options.port,
-          onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onSocketData(Buffer.from(buf.buffer, buf.byteOffset, n)) },
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (n: number) => {
+              this.onSocketData(READ_BUFFER.subarray(0, n));
+              return true; // reading goes on unless onBody paused the socket
+            },
+          },
         });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -246,12 +249,11 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
     handler.onError(reason);
   }
 
-  /** Always true: reading goes on unless the handler paused the socket (see onBody). */
-  private onSocketData(chunk: Buffer): boolean {
+  private onSocketData(chunk: Buffer): void {
     if (!this.handler) {
       // Bytes while idle: the upstream is not speaking HTTP as it should. Not reusable.
       this.destroy();
-      return true;
+      return;
     }
     this.receivedAny = true;
     this.completed = false;
@@ -274,7 +276,6 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
         this.fail(err as Error);
       }
     }
-    return true;
   }
 
   // ResponseEvents (from the parser)
@@ -288,7 +289,8 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
   onBody(chunk: Buffer, last: boolean): void {
     this.deadline = performance.now() + this.options.bodyTimeoutMs;
     const handler = this.handler;
-    if (handler && !handler.onData(this.sharedReads ? Buffer.from(chunk) : chunk, last)) this.socket.pause();
+    // A piece of READ_BUFFER (a plain-TCP connection) is copied: it is overwritten by the next read.
+    if (handler && !handler.onData(this.options.tls ? chunk : Buffer.from(chunk), last)) this.socket.pause();
   }
 
   onComplete(reusable: boolean): void {

@@ -8,6 +8,8 @@ export class ChainNode {
   readonly children = new Map<string, ChainNode>();
   /** Steps from the root: 0 for the root. */
   readonly depth: number;
+  /** The nodes from the root's child down to this one: one per transformation, in order. */
+  readonly path: readonly ChainNode[];
 
   /**
    * The transformation turns "" into "" (every decoder and normaliser does; t:length and the
@@ -30,18 +32,9 @@ export class ChainNode {
     readonly twins: ChainNode[],
   ) {
     this.depth = parent ? parent.depth + 1 : 0;
+    this.path = parent ? [...parent.path, this] : [];
     this.keepsEmpty = transformation !== undefined && transformation.transform('') === '';
     twins.push(this);
-  }
-
-  private steps: readonly ChainNode[] | undefined = undefined;
-
-  /** The nodes from the root's child down to this one: one per transformation, in order. */
-  get path(): readonly ChainNode[] {
-    if (this.steps === undefined) {
-      this.steps = this.parent === undefined ? [] : [...this.parent.path, this];
-    }
-    return this.steps;
   }
 }
 
