@@ -17,9 +17,9 @@ interface Parsed {
 function parse(text: string | Buffer, options: { head?: boolean; splitAt?: number[]; close?: boolean } = {}): Parsed {
   const out: Parsed = { status: 0, headers: [], body: '', reusable: undefined };
   const p = new ResponseParser({
-    onHead: (status, headers) => {
-      out.status = status;
-      out.headers = headers;
+    onHead: (head) => {
+      out.status = head.status;
+      out.headers = head.list();
     },
     onBody: (chunk) => {
       out.body += chunk.toString('latin1');
@@ -153,6 +153,101 @@ async function rawUpstream(
       }),
   };
 }
+
+describe('response heads forwarded to clients', () => {
+  const pool = new GatewayPool();
+  after(() => pool.stopAll());
+  const UPSTREAM_HEAD =
+    'HTTP/1.1 200 OK\r\n' +
+    'Set-Cookie: a=1; Path=/\r\n' +
+    'Keep-Alive: timeout=99\r\n' +
+    'X-Spaced:   padded value  \r\n' +
+    'Connection: keep-alive\r\n' +
+    'Date: Tue, 01 Dec 2026 10:00:00 GMT\r\n' +
+    'Proxy-Connection: keep-alive\r\n' +
+    'X-Request-Id: upstream-made\r\n' +
+    'Set-Cookie: b=2; Path=/\r\n' +
+    'Trailer: X-Checksum\r\n' +
+    'Upgrade: h2c\r\n' +
+    'Content-Type: text/plain\r\n';
+  let up: Awaited<ReturnType<typeof rawUpstream>>;
+  let port: number;
+  before(async () => {
+    up = await rawUpstream((req, s) => {
+      const chunked = req.includes('/chunked');
+      if (req.startsWith('HEAD ')) s.write(`${UPSTREAM_HEAD}Content-Length: 11\r\n\r\n`);
+      else if (req.includes('/not-modified')) s.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 11\r\n\r\n');
+      else if (chunked) s.write(`${UPSTREAM_HEAD}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n`);
+      else s.write(`${UPSTREAM_HEAD}Content-Length: 11\r\n\r\nhello world`);
+    });
+    port = portOf((await pool.start({ yaml: defaultYaml(up.url) })).url);
+  });
+  after(() => up.close());
+
+  /** A whole chunked body decoded; throws on bad framing. */
+  function dechunk(body: string): string {
+    let out = '';
+    for (let at = 0; ; ) {
+      const eol = body.indexOf('\r\n', at);
+      const size = parseInt(body.slice(at, eol), 16);
+      assert.ok(eol !== -1 && Number.isInteger(size), 'a chunk size line');
+      if (size === 0) {
+        assert.equal(body.slice(eol), '\r\n\r\n', 'the last chunk ends the body');
+        return out;
+      }
+      out += body.slice(eol + 2, eol + 2 + size);
+      assert.equal(body.slice(eol + 2 + size, eol + 4 + size), '\r\n');
+      at = eol + 4 + size;
+    }
+  }
+
+  /** The head's field lines, lower-cased names, in order. */
+  function fields(head: string): [string, string][] {
+    return head.split('\r\n').slice(1).map((l) => {
+      const colon = l.indexOf(':');
+      return [l.slice(0, colon).toLowerCase(), l.slice(colon + 1).trim()];
+    });
+  }
+
+  it('keeps end-to-end fields in order, drops hop-by-hop ones, keeps the upstream Date, sets its own request id', async () => {
+    const r = await rawRequest(port, ['GET /plain HTTP/1.1\r\nHost: a\r\n\r\n'], 5000, '127.0.0.1', 100);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'hello world');
+    const f = fields(r.head);
+    const names = f.map(([n]) => n);
+    for (const hop of ['keep-alive', 'proxy-connection', 'trailer', 'upgrade', 'transfer-encoding']) assert.ok(!names.includes(hop), `${hop} is dropped`);
+    assert.deepEqual(f.filter(([n]) => n === 'set-cookie').map(([, v]) => v), ['a=1; Path=/', 'b=2; Path=/'], 'repeated fields stay, in order');
+    assert.deepEqual(f.filter(([n]) => n === 'date').map(([, v]) => v), ['Tue, 01 Dec 2026 10:00:00 GMT'], "one Date, the upstream's");
+    const ids = f.filter(([n]) => n === 'x-request-id').map(([, v]) => v);
+    assert.equal(ids.length, 1);
+    assert.notEqual(ids[0], 'upstream-made');
+    assert.deepEqual(f.find(([n]) => n === 'x-spaced'), ['x-spaced', 'padded value']);
+    assert.equal(f.filter(([n]) => n === 'content-length').length, 1);
+  });
+
+  it('re-frames a chunked upstream body for HTTP/1.1 and HTTP/1.0 clients', async () => {
+    const r11 = await rawRequest(port, ['GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n'], 5000, '127.0.0.1', 100);
+    assert.equal(r11.status, 200);
+    assert.deepEqual(fields(r11.head).filter(([n]) => n === 'transfer-encoding'), [['transfer-encoding', 'chunked']], 'one Transfer-Encoding, ours');
+    assert.equal(dechunk(r11.body), 'hello world');
+    const r10 = await rawRequest(port, ['GET /chunked HTTP/1.0\r\nHost: a\r\n\r\n']);
+    assert.equal(r10.status, 200);
+    assert.equal(r10.body, 'hello world', 'an HTTP/1.0 client gets the body delimited by the close');
+    assert.ok(r10.closed);
+    assert.ok(!/transfer-encoding/i.test(r10.head));
+  });
+
+  it('sends no body for HEAD and 304, keeping their Content-Length', async () => {
+    const head = await rawRequest(port, ['HEAD /plain HTTP/1.1\r\nHost: a\r\n\r\nGET /plain HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n']);
+    assert.equal(head.status, 200);
+    assert.match(head.head, /\r\ncontent-length: 11(\r\n|$)/i);
+    assert.ok(head.body.startsWith('HTTP/1.1 200 '), 'the next response follows the HEAD response at once, no body between');
+    const nm = await rawRequest(port, ['GET /not-modified HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n']);
+    assert.equal(nm.status, 304);
+    assert.equal(nm.body, '');
+    assert.match(nm.head, /\r\nETag: "v1"/);
+  });
+});
 
 describe('gateway against misbehaving upstreams', () => {
   const pool = new GatewayPool();

@@ -5,10 +5,11 @@
 // its body can be replayed; every failure is answered with the right status (502 unreachable,
 // 504 timeout, 503 busy) or, once the response has started, ends the client's connection so it
 // can't mistake a cut body for a whole one.
-import type { HttpResponse } from '../http1/response.js';
+import type { ForwardedFields, HttpResponse } from '../http1/response.js';
 import type { UpstreamGroup, UpstreamTarget } from '../routing/upstream-group.js';
 import type { RequestBody, UpstreamConnection, UpstreamHandler } from '../upstream/connection.js';
 import { UpstreamError } from '../upstream/errors.js';
+import type { ResponseHead } from '../upstream/response-head.js';
 import type { ConnectionWaiter } from '../upstream/pool.js';
 import type { Cancellable, Exchange } from './exchange.js';
 import type { Verdict } from './guard.js';
@@ -131,32 +132,34 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     }
   }
 
-  onHead(status: number, headers: string[]): void {
+  onHead(head: ResponseHead): void {
     const ex = this.ex;
     const res = ex.res!;
+    const status = head.status;
     this.responded = true;
     ex.upstreamHeadersAt = performance.now();
     ex.upstreamStatus = status;
     this.group.reportSuccess(this.target!);
     if (res.destroyed) return;
+    // Nothing looks at the response: its fields go out as they came, less the dropped ones.
+    if (ex.responseGuards === undefined && this.forward(head)) return;
 
-    // The parser's list is ours: filtered in place, then extended.
-    const out = headers;
+    const out = head.list();
     let extraHop: string | undefined;
     let kept = 0;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
+    for (let i = 0; i < out.length; i += 2) {
+      const name = out[i]!;
       if (DROP_LENGTHS.has(name.length)) {
         const lower = name.toLowerCase();
         if (DROP_RESPONSE.has(lower)) {
-          if (lower === 'connection') extraHop = headers[i + 1]!;
+          if (lower === 'connection') extraHop = out[i + 1]!;
           continue;
         }
         if (lower === 'strict-transport-security' && ex.listener.hsts) continue;
       }
       if (kept !== i) {
         out[kept] = name;
-        out[kept + 1] = headers[i + 1]!;
+        out[kept + 1] = out[i + 1]!;
       }
       kept += 2;
     }
@@ -180,7 +183,39 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     this.writeHead(status, out);
   }
 
-  private writeHead(status: number, out: string[]): boolean {
+  /**
+   * Writes the head from runs of the upstream's own field lines, skipping the dropped ones; false
+   * (nothing written) when a Connection field names further fields to drop: the list path does that.
+   */
+  private forward(head: ResponseHead): boolean {
+    const hsts = Boolean(this.ex.listener.hsts);
+    const count = head.count;
+    let lines = '';
+    let run = 0;
+    let hasDate = false;
+    for (let i = 0; i < count; i++) {
+      const length = head.nameLength(i);
+      if (length === 4) {
+        if (!hasDate && head.name(i).toLowerCase() === 'date') hasDate = true;
+        continue;
+      }
+      if (!DROP_LENGTHS.has(length)) continue;
+      const lower = head.name(i).toLowerCase();
+      if (DROP_RESPONSE.has(lower)) {
+        if (lower === 'connection' && !SIMPLE_CONNECTION.test(head.value(i))) return false;
+      } else if (!(hsts && lower === 'strict-transport-security')) {
+        continue;
+      }
+      // Field i is dropped: the run before it goes out.
+      lines += head.lines(run, i);
+      run = i + 1;
+    }
+    lines += head.lines(run, count);
+    this.writeHead(head.status, [], { lines, contentLength: head.contentLength, hasDate });
+    return true;
+  }
+
+  private writeHead(status: number, out: string[], forwarded?: ForwardedFields): boolean {
     const ex = this.ex;
     const res = ex.res!;
     out.push('x-request-id', ex.id);
@@ -194,7 +229,8 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     }
     ex.status = status;
     try {
-      res.writeHead(status, out);
+      if (forwarded === undefined) res.writeHead(status, out);
+      else res.writeForwardedHead(status, forwarded, out);
     } catch (err) {
       // A header Node refuses to send (invalid characters): the upstream's fault, not the client's.
       this.log.warn({ err: (err as Error).message, upstream: this.target?.origin }, 'invalid upstream response header');

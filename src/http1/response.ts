@@ -53,6 +53,16 @@ const SMALL_WRITE = 16 * 1024;
 // Header values must not carry a line of their own.
 const BAD_VALUE = /[\r\n\0]/;
 
+/** Header field lines passed through from an upstream response, with what framing needs to know of them. */
+export interface ForwardedFields {
+  /** Whole field lines, each ending with CRLF (may be empty). */
+  readonly lines: string;
+  /** Their Content-Length, -1 when they carry none. */
+  readonly contentLength: number;
+  /** They carry a Date field. */
+  readonly hasDate: boolean;
+}
+
 const enum Framing {
   Length,
   Chunked,
@@ -85,9 +95,22 @@ export class HttpResponse extends EventEmitter {
 
   /** writeHead(status, headers) or writeHead(status, reason, headers); headers: flat name/value list. */
   writeHead(status: number, reasonOrHeaders?: string | readonly string[], maybeHeaders?: readonly string[]): this {
-    if (this.head !== null || this.headersSent) throw new Error('response head already written');
     const reason = typeof reasonOrHeaders === 'string' ? reasonOrHeaders : undefined;
     const headers = (typeof reasonOrHeaders === 'string' ? maybeHeaders : reasonOrHeaders) ?? [];
+    return this.compose(status, reason, headers, undefined);
+  }
+
+  /**
+   * Writes a head made of field lines forwarded as they came (a proxied response), then
+   * `headers`. The lines are trusted to be clean (the upstream parser checked them) and to hold
+   * no Connection or Transfer-Encoding field: framing stays ours.
+   */
+  writeForwardedHead(status: number, forwarded: ForwardedFields, headers: readonly string[]): this {
+    return this.compose(status, undefined, headers, forwarded);
+  }
+
+  private compose(status: number, reason: string | undefined, headers: readonly string[], forwarded: ForwardedFields | undefined): this {
+    if (this.head !== null || this.headersSent) throw new Error('response head already written');
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
     this.statusCode = status;
     const req = this.req;
@@ -95,6 +118,11 @@ export class HttpResponse extends EventEmitter {
     let text = `HTTP/1.1 ${status} ${reason ?? STATUS_TEXT[status] ?? ''}${CRLF}`;
     let length = -1;
     let sawDate = false;
+    if (forwarded !== undefined) {
+      text += forwarded.lines;
+      length = forwarded.contentLength;
+      sawDate = forwarded.hasDate;
+    }
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const value = headers[i + 1]!;

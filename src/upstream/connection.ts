@@ -8,6 +8,7 @@ import type { BodyStream } from '../http1/request.js';
 import tls from 'node:tls';
 import { deadlines, type Expirable } from '../util/deadlines.js';
 import { UpstreamError, connectFailure } from './errors.js';
+import type { ResponseHead } from './response-head.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 
 export interface RequestBody {
@@ -29,7 +30,7 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamHandler {
-  onHead(status: number, headers: string[]): void;
+  onHead(head: ResponseHead): void;
   /** Return false to stop reading from the upstream until resume(). `last`: see ResponseEvents. */
   onData(chunk: Buffer, last: boolean): boolean;
   onComplete(): void;
@@ -280,10 +281,10 @@ export class UpstreamConnection implements ResponseEvents, Expirable {
 
   // ResponseEvents (from the parser)
 
-  onHead(status: number, headers: string[]): void {
+  onHead(head: ResponseHead): void {
     this.headSeen = true;
     this.deadline = performance.now() + this.options.bodyTimeoutMs;
-    this.handler?.onHead(status, headers);
+    this.handler?.onHead(head);
   }
 
   onBody(chunk: Buffer, last: boolean): void {

@@ -8,6 +8,8 @@
 // skipped. Everything is bounded: the head, the number of header fields, chunk extensions and
 // trailers.
 
+import { ResponseHead } from './response-head.js';
+
 export class UpstreamProtocolError extends Error {
   constructor(message: string) {
     super(message);
@@ -16,8 +18,8 @@ export class UpstreamProtocolError extends Error {
 }
 
 export interface ResponseEvents {
-  /** Status, reason and headers (flat name/value list, names as sent). */
-  onHead(status: number, headers: string[]): void;
+  /** The final (non-1xx) head: status and fields, read lazily from the validated text. */
+  onHead(head: ResponseHead): void;
   /**
    * A piece of the (de-chunked) body. The buffer may be a view into the socket's data. `last`:
    * it completes a body of declared length (onComplete follows at once).
@@ -201,7 +203,9 @@ export class ResponseParser {
     const status = d0 * 100 + d1 * 10 + d2;
     if (!cleanLine(head, 0, eol)) throw new UpstreamProtocolError('bare CR or LF in response head');
     if (status < 100) throw new UpstreamProtocolError('invalid status code');
-    const headers: string[] = [];
+    // Per field: line start, colon, value start, value end, line end (see ResponseHead). Only the
+    // framing fields' values are sliced here; the rest stay text until someone asks.
+    const at: number[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
@@ -217,27 +221,28 @@ export class ResponseParser {
         throw new UpstreamProtocolError(c === 0x20 || c === 0x09 ? 'obsolete line folding' : 'invalid header line');
       }
       if (!isToken(head, start, colon)) throw new UpstreamProtocolError('invalid header name');
-      const name = head.slice(start, colon);
       let vs = colon + 1;
       let ve = end;
       while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
       while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
-      const value = head.slice(vs, ve);
-      headers.push(name, value);
-      if (headers.length > MAX_HEADER_FIELDS * 2) throw new UpstreamProtocolError('too many response header fields');
+      at.push(start, colon, vs, ve, end);
+      if (at.length > MAX_HEADER_FIELDS * 5) throw new UpstreamProtocolError('too many response header fields');
+      const nameLength = colon - start;
+      const lineStart = start;
       start = end + 2;
       // Framing headers, by length first.
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      if (nameLength === 14 && head.slice(lineStart, colon).toLowerCase() === 'content-length') {
+        const value = head.slice(vs, ve);
         if (!/^[0-9]{1,15}$/.test(value)) throw new UpstreamProtocolError('invalid Content-Length');
         const n = Number(value);
         if (contentLength !== -1 && contentLength !== n) throw new UpstreamProtocolError('conflicting Content-Length');
         contentLength = n;
-      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      } else if (nameLength === 17 && head.slice(lineStart, colon).toLowerCase() === 'transfer-encoding') {
         transferEncoding = true;
-        const codings = value.toLowerCase().split(',');
+        const codings = head.slice(vs, ve).toLowerCase().split(',');
         chunked = codings[codings.length - 1]!.trim() === 'chunked';
-      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
-        const v = value.toLowerCase();
+      } else if (nameLength === 10 && head.slice(lineStart, colon).toLowerCase() === 'connection') {
+        const v = head.slice(vs, ve).toLowerCase();
         if (v.includes('close')) connectionClose = true;
         else if (minor === 0 && v.includes('keep-alive')) connectionClose = false;
       }
@@ -250,7 +255,7 @@ export class ResponseParser {
       return next;
     }
     this.keepAlive = !connectionClose;
-    this.events.onHead(status, headers);
+    this.events.onHead(new ResponseHead(status, head, at, contentLength));
     if (this.noBody || status === 204 || status === 304) {
       this.finishNow();
     } else if (transferEncoding) {

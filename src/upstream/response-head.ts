@@ -1,0 +1,54 @@
+// A response head as the parser accepted it: the text, and where each header field lies in it.
+// Names and values become strings only when asked for. A proxy that forwards most fields as they
+// came can copy runs of whole lines out of the text instead of slicing every name and value and
+// joining them again, which is a measurable share of a small response's cost.
+
+/** Numbers kept per field: line start, colon, value start, value end (OWS trimmed), line end. */
+const STRIDE = 5;
+
+export class ResponseHead {
+  constructor(
+    readonly status: number,
+    /**
+     * The head as received, up to (not including) the empty line that ends it. The parser has
+     * checked every line: no NUL, no bare CR or LF, names are tokens, no obsolete folding.
+     */
+    readonly text: string,
+    /** STRIDE numbers per field, in order of appearance. */
+    private readonly at: readonly number[],
+    /** The declared Content-Length, -1 without one. */
+    readonly contentLength: number,
+  ) {}
+
+  /** Number of header fields. */
+  get count(): number {
+    return this.at.length / STRIDE;
+  }
+
+  nameLength(i: number): number {
+    return this.at[i * STRIDE + 1]! - this.at[i * STRIDE]!;
+  }
+
+  /** The name of field `i`, as sent. */
+  name(i: number): string {
+    return this.text.slice(this.at[i * STRIDE], this.at[i * STRIDE + 1]);
+  }
+
+  /** The value of field `i`, without surrounding whitespace. */
+  value(i: number): string {
+    return this.text.slice(this.at[i * STRIDE + 2], this.at[i * STRIDE + 3]);
+  }
+
+  /** Fields `from` to `to` (exclusive) as they came, each line ending with CRLF. */
+  lines(from: number, to: number): string {
+    if (from >= to) return '';
+    return `${this.text.slice(this.at[from * STRIDE], this.at[(to - 1) * STRIDE + 4])}\r\n`;
+  }
+
+  /** The fields as a flat name/value list: a fresh array the caller may change. */
+  list(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.name(i), this.value(i));
+    return out;
+  }
+}
