@@ -81,6 +81,15 @@ routes: [{ name: app, upstream: app }]
     assert.equal(res.json<{ headers: Record<string, string> }>().headers['x-forwarded-proto'], 'https');
   });
 
+  it("replaces the upstream's own Strict-Transport-Security with the listener's", async () => {
+    const dispatcher = new Agent({ connect: { ca: ca.caPem, servername: 'a.test' } });
+    const res = await request(`${gw.url}/page?text=hi&h-strict-transport-security=max-age=0&h-x-other=kept`, { dispatcher, headers: { host: 'a.test' } });
+    await dispatcher.close();
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains', 'one value, the listener\'s');
+    assert.equal(res.headers['x-other'], 'kept');
+  });
+
   it('chooses the certificate by SNI, wildcards included, the first one by default', async () => {
     assert.equal((await handshake(port, { ca: ca.caPem, servername: 'a.test' })).subject, 'a.test');
     assert.equal((await handshake(port, { ca: ca.caPem, servername: 'b.test' })).subject, 'b.test');

@@ -30,6 +30,9 @@ const DROP_RESPONSE = new Set([
   'x-request-id',
 ]);
 const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18, 25]);
+/** DROP_RESPONSE and Strict-Transport-Security by name length, for passing fields through. */
+const DROP_BY_LENGTH: Array<string[] | undefined> = [];
+for (const name of [...DROP_RESPONSE, 'strict-transport-security']) (DROP_BY_LENGTH[name.length] ??= []).push(name);
 /** A Connection header that names no other header (the usual case). */
 const SIMPLE_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
@@ -196,16 +199,20 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     for (let i = 0; i < count; i++) {
       const length = head.nameLength(i);
       if (length === 4) {
-        if (!hasDate && head.name(i).toLowerCase() === 'date') hasDate = true;
+        if (!hasDate && head.nameIs(i, 'date')) hasDate = true;
         continue;
       }
-      if (!DROP_LENGTHS.has(length)) continue;
-      const lower = head.name(i).toLowerCase();
-      if (DROP_RESPONSE.has(lower)) {
-        if (lower === 'connection' && !SIMPLE_CONNECTION.test(head.value(i))) return false;
-      } else if (!(hsts && lower === 'strict-transport-security')) {
-        continue;
+      const candidates = DROP_BY_LENGTH[length];
+      if (candidates === undefined) continue;
+      let dropped: string | undefined;
+      for (const c of candidates) {
+        if (head.nameIs(i, c)) {
+          dropped = c;
+          break;
+        }
       }
+      if (dropped === undefined || (dropped === 'strict-transport-security' && !hsts)) continue;
+      if (dropped === 'connection' && !SIMPLE_CONNECTION.test(head.value(i))) return false;
       // Field i is dropped: the run before it goes out.
       lines += head.lines(run, i);
       run = i + 1;

@@ -4,7 +4,20 @@
 // joining them again, which is a measurable share of a small response's cost.
 
 /** Numbers kept per field: line start, colon, value start, value end (OWS trimmed), line end. */
-const STRIDE = 5;
+export const FIELD_STRIDE = 5;
+const STRIDE = FIELD_STRIDE;
+
+/**
+ * Whether `text` holds `lower` (lower-case letters and '-') at `start`, in any case. For a
+ * character of a token, c | 0x20 is a lower-case letter only when c is that letter in either
+ * case, and '-' only when c is '-'.
+ */
+export function sameLower(text: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((text.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 export class ResponseHead {
   constructor(
@@ -15,7 +28,7 @@ export class ResponseHead {
      */
     readonly text: string,
     /** STRIDE numbers per field, in order of appearance. */
-    private readonly at: readonly number[],
+    private readonly at: Int32Array,
     /** The declared Content-Length, -1 without one. */
     readonly contentLength: number,
   ) {}
@@ -27,6 +40,11 @@ export class ResponseHead {
 
   nameLength(i: number): number {
     return this.at[i * STRIDE + 1]! - this.at[i * STRIDE]!;
+  }
+
+  /** Whether the name of field `i` is `lower` (lower-case letters and '-'), in any case. */
+  nameIs(i: number, lower: string): boolean {
+    return this.nameLength(i) === lower.length && sameLower(this.text, this.at[i * STRIDE]!, lower);
   }
 
   /** The name of field `i`, as sent. */

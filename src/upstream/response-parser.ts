@@ -8,7 +8,7 @@
 // skipped. Everything is bounded: the head, the number of header fields, chunk extensions and
 // trailers.
 
-import { ResponseHead } from './response-head.js';
+import { FIELD_STRIDE, ResponseHead, sameLower } from './response-head.js';
 
 export class UpstreamProtocolError extends Error {
   constructor(message: string) {
@@ -43,6 +43,8 @@ const enum State {
 export const MAX_HEAD_BYTES = 64 * 1024;
 export const MAX_HEADER_FIELDS = 256;
 const MAX_CHUNK_LINE = 4096;
+/** Field positions of the head being read (heads are read synchronously, one at a time). */
+const FIELDS = new Int32Array(MAX_HEADER_FIELDS * FIELD_STRIDE);
 const MAX_TRAILER_BYTES = 16 * 1024;
 
 /** tchar (RFC 9110 §5.6.2), by character code. */
@@ -205,7 +207,7 @@ export class ResponseParser {
     if (status < 100) throw new UpstreamProtocolError('invalid status code');
     // Per field: line start, colon, value start, value end, line end (see ResponseHead). Only the
     // framing fields' values are sliced here; the rest stay text until someone asks.
-    const at: number[] = [];
+    let n = 0;
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
@@ -225,23 +227,27 @@ export class ResponseParser {
       let ve = end;
       while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
       while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
-      at.push(start, colon, vs, ve, end);
-      if (at.length > MAX_HEADER_FIELDS * 5) throw new UpstreamProtocolError('too many response header fields');
+      if (n === MAX_HEADER_FIELDS * FIELD_STRIDE) throw new UpstreamProtocolError('too many response header fields');
+      FIELDS[n++] = start;
+      FIELDS[n++] = colon;
+      FIELDS[n++] = vs;
+      FIELDS[n++] = ve;
+      FIELDS[n++] = end;
       const nameLength = colon - start;
       const lineStart = start;
       start = end + 2;
       // Framing headers, by length first.
-      if (nameLength === 14 && head.slice(lineStart, colon).toLowerCase() === 'content-length') {
+      if (nameLength === 14 && sameLower(head, lineStart, 'content-length')) {
         const value = head.slice(vs, ve);
         if (!/^[0-9]{1,15}$/.test(value)) throw new UpstreamProtocolError('invalid Content-Length');
         const n = Number(value);
         if (contentLength !== -1 && contentLength !== n) throw new UpstreamProtocolError('conflicting Content-Length');
         contentLength = n;
-      } else if (nameLength === 17 && head.slice(lineStart, colon).toLowerCase() === 'transfer-encoding') {
+      } else if (nameLength === 17 && sameLower(head, lineStart, 'transfer-encoding')) {
         transferEncoding = true;
         const codings = head.slice(vs, ve).toLowerCase().split(',');
         chunked = codings[codings.length - 1]!.trim() === 'chunked';
-      } else if (nameLength === 10 && head.slice(lineStart, colon).toLowerCase() === 'connection') {
+      } else if (nameLength === 10 && sameLower(head, lineStart, 'connection')) {
         const v = head.slice(vs, ve).toLowerCase();
         if (v.includes('close')) connectionClose = true;
         else if (minor === 0 && v.includes('keep-alive')) connectionClose = false;
@@ -255,7 +261,7 @@ export class ResponseParser {
       return next;
     }
     this.keepAlive = !connectionClose;
-    this.events.onHead(new ResponseHead(status, head, at, contentLength));
+    this.events.onHead(new ResponseHead(status, head, FIELDS.slice(0, n), contentLength));
     if (this.noBody || status === 204 || status === 304) {
       this.finishNow();
     } else if (transferEncoding) {
