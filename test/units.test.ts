@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { clientFromForwardedFor } from '../src/gateway/request-head.js';
 import { parseRequestTarget, TargetError } from '../src/gateway/request-target.js';
+import { msText } from '../src/observe/access-log.js';
 import { LineWriter } from '../src/observe/line-writer.js';
 import { IpSet, parseCidr } from '../src/util/ip.js';
 import { compileGlob, compileLinearRegex } from '../src/util/linear-regex.js';
@@ -49,6 +50,14 @@ describe('X-Forwarded-For walk', () => {
   it('stops at garbage instead of skipping past it', () => {
     assert.equal(clientFromForwardedFor('1.2.3.4, garbage', '10.0.0.1', trusted), '10.0.0.1');
     assert.equal(clientFromForwardedFor('1.2.3.4, unknown, 10.0.0.2', '10.0.0.1', trusted), '10.0.0.2');
+  });
+});
+
+describe('access record durations', () => {
+  it('prints milliseconds to three decimals exactly as rounding and String would', () => {
+    const cases = [0, 0.0004, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.105, 0.12, 0.3, 1, 1.0005, 12.34, 999.999, 1000, 123456.789, 2_147_483.647, 2_147_484, 1e12, Number.NaN, -1];
+    for (let i = 0; i < 20_000; i++) cases.push(Math.random() * 10 ** (i % 7));
+    for (const ms of cases) assert.equal(msText(ms), String(Math.round(ms * 1000) / 1000), `for ${ms}`);
   });
 });
 

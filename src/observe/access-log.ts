@@ -19,8 +19,19 @@ export function jsonString(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+/**
+ * Milliseconds to three decimals, as JSON: what String(Math.round(ms * 1000) / 1000) gives, from
+ * integers (printing a fractional double is the costliest step of a record otherwise).
+ */
+export function msText(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us <= 0x7fffffff)) return String(Math.round(ms * 1000) / 1000);
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  if (frac % 100 === 0) return `${whole}.${frac / 100}`;
+  if (frac % 10 === 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
 
 let isoMs = -1;
@@ -55,12 +66,12 @@ export class AccessLog {
     const end = performance.now();
     let verdicts = '';
     for (let i = 0; i < ex.verdicts.length; i++) verdicts += (i === 0 ? '' : ',') + verdictRecord(ex.verdicts[i]!);
-    const upstreamMs = ex.upstreamStart !== 0 && ex.upstreamHeadersAt !== 0 ? round(ex.upstreamHeadersAt - ex.upstreamStart) : null;
+    const upstreamMs = ex.upstreamStart !== 0 && ex.upstreamHeadersAt !== 0 ? msText(ex.upstreamHeadersAt - ex.upstreamStart) : 'null';
     this.out.write(
       `{"time":"${isoTime(ex.time)}","type":"access","requestId":"${ex.id}","listener":${jsonString(ex.listener.name)}` +
         `,"clientIp":"${ex.clientIp || ex.peerIp}","method":${jsonString(ex.method)},"host":${jsonString(ex.host)}` +
         `,"path":${jsonString(ex.path || pathOnly(ex.req.url))},"route":${ex.route ? jsonString(ex.route.name) : 'null'}` +
-        `,"status":${ex.status},"bytesIn":${ex.bytesIn},"bytesOut":${ex.bytesOut},"durationMs":${round(end - ex.start)}` +
+        `,"status":${ex.status},"bytesIn":${ex.bytesIn},"bytesOut":${ex.bytesOut},"durationMs":${msText(end - ex.start)}` +
         `,"upstream":${ex.upstreamTarget !== undefined ? jsonString(ex.upstreamTarget) : 'null'}` +
         `,"upstreamStatus":${ex.upstreamStatus || 'null'},"upstreamMs":${upstreamMs}` +
         `,"verdicts":[${verdicts}]${ex.error !== undefined ? `,"error":${jsonString(ex.error)}` : ''}}`,
