@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { clientFromForwardedFor } from '../src/gateway/request-head.js';
 import { parseRequestTarget, TargetError } from '../src/gateway/request-target.js';
-import { msText } from '../src/observe/access-log.js';
+import { isoTime, msText } from '../src/observe/access-log.js';
 import { LineWriter } from '../src/observe/line-writer.js';
 import { IpSet, parseCidr } from '../src/util/ip.js';
 import { compileGlob, compileLinearRegex } from '../src/util/linear-regex.js';
@@ -58,6 +58,14 @@ describe('access record durations', () => {
     const cases = [0, 0.0004, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.105, 0.12, 0.3, 1, 1.0005, 12.34, 999.999, 1000, 123456.789, 2_147_483.647, 2_147_484, 1e12, Number.NaN, -1];
     for (let i = 0; i < 20_000; i++) cases.push(Math.random() * 10 ** (i % 7));
     for (const ms of cases) assert.equal(msText(ms), String(Math.round(ms * 1000) / 1000), `for ${ms}`);
+  });
+
+  it('prints times as Date.prototype.toISOString does, across seconds, days and years', () => {
+    const now = Date.now();
+    const cases = [0, 999, 1000, 1001, now, now + 1, now + 999, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), 253402300799999, 253402300800000, -1];
+    for (let i = 0; i < 5000; i++) cases.push(now + Math.floor(Math.random() * 10_000_000_000) - 5_000_000_000);
+    for (let i = 0; i < 3000; i++) cases.push(now + i * 7); // runs of the same second, as under load
+    for (const ms of cases) assert.equal(isoTime(ms), new Date(ms).toISOString(), `for ${ms}`);
   });
 });
 

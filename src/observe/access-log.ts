@@ -36,12 +36,26 @@ export function msText(ms: number): string {
 
 let isoMs = -1;
 let isoText = '';
-/** ISO time, computed once per millisecond (many requests share one at load). */
-function isoTime(ms: number): string {
-  if (ms !== isoMs) {
-    isoMs = ms;
-    isoText = new Date(ms).toISOString();
+let isoSecond = Number.NaN;
+/** "YYYY-MM-DDTHH:MM:SS." of isoSecond. */
+let isoPrefix = '';
+/**
+ * ISO time of a Date.now() value: the date and time of day worked out once per second, the
+ * milliseconds appended (at load, many requests share a millisecond and most share a second).
+ */
+export function isoTime(ms: number): string {
+  if (ms === isoMs) return isoText;
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const full = new Date(second * 1000).toISOString();
+    // Years beyond 9999 (or before 0) have a longer form; those take the slow path every time.
+    if (full.length !== 24 || !Number.isInteger(ms)) return new Date(ms).toISOString();
+    isoSecond = second;
+    isoPrefix = full.slice(0, 20);
   }
+  const milli = ms - second * 1000;
+  isoMs = ms;
+  isoText = `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
   return isoText;
 }
 
