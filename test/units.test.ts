@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { clientFromForwardedFor } from '../src/gateway/request-head.js';
 import { parseRequestTarget, TargetError } from '../src/gateway/request-target.js';
-import { isoTime, msText } from '../src/observe/access-log.js';
+import { isoTime, msText, verdictRecord } from '../src/observe/access-log.js';
 import { LineWriter } from '../src/observe/line-writer.js';
 import { IpSet, parseCidr } from '../src/util/ip.js';
 import { compileGlob, compileLinearRegex } from '../src/util/linear-regex.js';
@@ -58,6 +58,20 @@ describe('access record durations', () => {
     const cases = [0, 0.0004, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.105, 0.12, 0.3, 1, 1.0005, 12.34, 999.999, 1000, 123456.789, 2_147_483.647, 2_147_484, 1e12, Number.NaN, -1];
     for (let i = 0; i < 20_000; i++) cases.push(Math.random() * 10 ** (i % 7));
     for (const ms of cases) assert.equal(msText(ms), String(Math.round(ms * 1000) / 1000), `for ${ms}`);
+  });
+
+  it('writes verdicts as ASCII JSON that reads back the same, whatever their reason holds', () => {
+    const verdicts = [
+      Object.freeze({ guard: 'waf', action: 'allow' as const }),
+      { guard: 'waf', action: 'allow' as const, reason: 'detected: rules 920350' },
+      { guard: 'spec', action: 'block' as const, rule: 'paths./café', reason: 'quote " backslash \\ newline \n tab \t NUL \u0000 é 😀 \u2028' },
+    ];
+    for (const v of verdicts) {
+      const line = verdictRecord(v);
+      assert.match(line, /^[\x20-\x7e]*$/, 'printable ASCII only');
+      assert.deepEqual(JSON.parse(line), { ...v });
+      assert.equal(verdictRecord(v), line, 'the same text the second time');
+    }
   });
 
   it('prints times as Date.prototype.toISOString does, across seconds, days and years', () => {

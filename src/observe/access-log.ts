@@ -59,16 +59,22 @@ export function isoTime(ms: number): string {
   return isoText;
 }
 
-/** What the log keeps of a verdict: who decided what, by which rule and why. Cached per verdict. */
+/**
+ * What the log keeps of a verdict: who decided what, by which rule and why. Kept for the frozen
+ * verdicts guards share between requests (allowVerdict); a verdict made for one request is
+ * written once, and remembering it would only give the collector more to do.
+ */
 const verdictJson = new WeakMap<Verdict, string>();
-function verdictRecord(v: Verdict): string {
-  let s = verdictJson.get(v);
+export function verdictRecord(v: Verdict): string {
+  const shared = Object.isFrozen(v);
+  let s = shared ? verdictJson.get(v) : undefined;
   if (s === undefined) {
-    const r: Record<string, string> = { guard: v.guard, action: v.action };
-    if (v.rule !== undefined) r.rule = v.rule;
-    if (v.reason !== undefined) r.reason = v.reason;
-    s = JSON.stringify(r);
-    verdictJson.set(v, s);
+    // By hand, through jsonString: the line stays ASCII whatever a guard puts in its reason.
+    s = `{"guard":${jsonString(v.guard)},"action":${jsonString(v.action)}`;
+    if (v.rule !== undefined) s += `,"rule":${jsonString(v.rule)}`;
+    if (v.reason !== undefined) s += `,"reason":${jsonString(v.reason)}`;
+    s += '}';
+    if (shared) verdictJson.set(v, s);
   }
   return s;
 }
