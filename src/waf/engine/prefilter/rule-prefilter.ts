@@ -28,8 +28,6 @@ import { isCommonByte } from '../../regex/pcre-literals.js';
  * scan slower (a larger table, more cache misses) for little gain.
  */
 const MAX_OPERATOR_LITERAL_BYTES = 8000;
-/** Up to this many values, a stable variable's values are asked one by one instead of through a cached union. */
-const DIRECT_VALUES = 16;
 /** Per-transaction bound on cached masks (beyond it masks are recomputed). */
 const MAX_CACHED_MASKS = 20_000;
 
@@ -340,14 +338,7 @@ export class PrefilterCache {
         const at = node.id * count + slot.index;
         let union = this.unions[at];
         if (union === undefined) {
-          const d = this.dataOf(tx, slot);
-          if (d.values.length <= DIRECT_VALUES) {
-            // A few values (a request's headers): asking each for the rule's bit costs less than
-            // ORing whole masks into a union that few other rules would read.
-            if (this.anyValueMayMatch(d, node, p)) return true;
-            continue;
-          }
-          this.unions[at] = union = this.union(d, node);
+          this.unions[at] = union = this.union(tx, node, slot);
           this.setUnions.push(at);
         }
         if ((union[p.word]! & p.bit) !== 0) return true;
@@ -376,20 +367,8 @@ export class PrefilterCache {
     return d;
   }
 
-  /** Whether the mask of some value of the slot at `node` has the rule's bit (what union() would say). */
-  private anyValueMayMatch(d: SlotData, node: ChainNode, p: RulePrefilter): boolean {
-    const effects = this.prefilters.effects;
-    const opaque = effects.nodeOpaque[node.id] === 1;
-    const pathBits = effects.nodeBits[node.id]!;
-    if (!opaque && (d.anyBits & pathBits) === 0) return (d.own[p.word]! & p.bit) !== 0;
-    for (let j = 0; j < d.values.length; j++) {
-      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.slotMask(d, j, node);
-      if ((m[p.word]! & p.bit) !== 0) return true;
-    }
-    return false;
-  }
-
-  private union(d: SlotData, node: ChainNode): Int32Array {
+  private union(tx: TransactionState, node: ChainNode, slot: TargetSlot): Int32Array {
+    const d = this.dataOf(tx, slot);
     const effects = this.prefilters.effects;
     const opaque = effects.nodeOpaque[node.id] === 1;
     const pathBits = effects.nodeBits[node.id]!;
