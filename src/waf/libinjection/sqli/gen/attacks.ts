@@ -165,7 +165,9 @@ const SHARED: Grammar = {
   // Calls and subqueries (the expressions that still read as SQL when the '+' around them was
   // sent unencoded in a query string or form, and arrives as a space: ' sleep(5) ').
   expr_call: [
-    'sleep(5)', '(select 1)', 'pg_sleep(5)', '(select version())', 'version()', 'benchmark(5000000,md5(1))',
+    // 'sleep(5.to_i)': a number with a method call appended, as scanners send to probe Ruby back
+    // ends through SQL (CRS 942100/942101 tests); the tokenizer reads a number, then a name.
+    'sleep(5)', 'sleep(5.to_i)', '(select 1)', 'pg_sleep(5)', '(select version())', 'version()', 'benchmark(5000000,md5(1))',
     'convert(int,@@version)', 'db_name()', '(case when 1=1 then 1 else 0 end)', 'if(1=1,sleep(5),0)',
     '(select * from (select(sleep(5)))a)', 'char(65)', 'extractvalue(1,concat(0x7e,version()))',
     'dbms_pipe.receive_message(\'a\',5)', 'utl_inaddr.get_host_name((select user from dual))',
