@@ -4,6 +4,8 @@ import { bufferWith, bytesToString } from './output-buffer.js';
 import type { Transformation } from './transformation.js';
 
 const UPPER = /[A-Z]/;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
 
 export const lowercase: Transformation = {
   name: 'lowercase',
@@ -11,6 +13,8 @@ export const lowercase: Transformation = {
   transform(value: string): string {
     const first = value.search(UPPER);
     if (first === -1) return value;
+    // Pure ASCII (nearly every value): the built-in does exactly A-Z, without the buffer trip.
+    if (!NON_ASCII.test(value)) return value.toLowerCase();
     const n = value.length;
     const out = bufferWith(value);
     for (let i = first; i < n; i++) {
