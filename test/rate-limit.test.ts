@@ -148,6 +148,19 @@ describe('rate-limit store', () => {
     assert.equal(store.take('busy', 1).allowed, false);
   });
 
+  it('counts exactly at fractional clock readings (no request lost to rounding)', () => {
+    // performance.now() values: (now + interval) - now is not always the interval in doubles.
+    for (let i = 0; i < 20_000; i++) {
+      const store = new GcraStore(2, 1000, 3, 10); // 2/s, burst 3
+      const now = Math.random() * 1e7;
+      const first = store.take('k', now);
+      assert.equal(first.remaining, 2, `first request at ${now}`);
+      assert.equal(store.take('k', now).remaining, 1, `second request at ${now}`);
+      assert.equal(store.take('k', now).allowed, true, `the whole burst at ${now}`);
+      assert.equal(store.take('k', now).allowed, false, `one over the burst at ${now}`);
+    }
+  });
+
   it('computes GCRA exactly: burst, then one request per interval', () => {
     const store = new GcraStore(2, 1000, 3, 10); // 2/s, burst 3
     const at = (t: number) => store.take('k', t).allowed;

@@ -16,6 +16,9 @@ export interface TakeResult {
   resetMs: number;
 }
 
+/** A nanosecond: far below any rate's interval, far above a double's rounding of a clock reading. */
+const EPSILON_MS = 1e-6;
+
 export class GcraStore {
   /** Emission interval: ms per request at the sustained rate. */
   readonly intervalMs: number;
@@ -50,7 +53,9 @@ export class GcraStore {
     const tat = stored === undefined || stored < now ? now : stored;
     const next = tat + this.intervalMs;
     const ahead = next - now;
-    if (ahead > this.toleranceMs) {
+    // Clock readings are fractional milliseconds: (now + interval) - now is not always the
+    // interval, and a bucket must not lose a request to the last bit of a double.
+    if (ahead > this.toleranceMs + EPSILON_MS) {
       r.allowed = false;
       r.remaining = 0;
       r.retryAfterMs = ahead - this.toleranceMs;
@@ -62,7 +67,7 @@ export class GcraStore {
     if (this.pending !== null) this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
     if (this.tats.size > this.maxKeys) this.sweep(now, true);
     r.allowed = true;
-    r.remaining = Math.floor((this.toleranceMs - ahead) / this.intervalMs);
+    r.remaining = Math.floor((this.toleranceMs - ahead + EPSILON_MS) / this.intervalMs);
     r.retryAfterMs = 0;
     r.resetMs = ahead;
     return r;
