@@ -28,7 +28,7 @@ export class ResponseHead {
      */
     readonly text: string,
     /** STRIDE numbers per field, in order of appearance. */
-    private readonly at: Int32Array,
+    private readonly at: readonly number[],
     /** The declared Content-Length, -1 without one. */
     readonly contentLength: number,
   ) {}
