@@ -154,6 +154,75 @@ async function rawUpstream(
   };
 }
 
+describe('mutated upstream responses', () => {
+  const pool = new GatewayPool();
+  after(() => pool.stopAll());
+  /** A small deterministic PRNG, so a failure can be replayed. */
+  function rng(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => {
+      x = (x * 1664525 + 1013904223) >>> 0;
+      return x / 2 ** 32;
+    };
+  }
+  const SEEDS = [
+    'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nSet-Cookie: a=1\r\n\r\nhello',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n',
+    'HTTP/1.0 404 Not Found\r\nKeep-Alive: timeout=5\r\nDate: Tue, 01 Dec 2026 10:00:00 GMT\r\n\r\nnot here',
+    'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\nX-Request-Id: up\r\nContent-Length: 3\r\n\r\n',
+  ];
+  const TOKENS = ['\r\n', '\n', '\r', ' ', ':', '\0', '\x7f', '\xff', 'Content-Length: 3\r\n', 'Transfer-Encoding: chunked\r\n',
+    'Connection: close, Content-Type\r\n', 'X-Request-Id: forged\r\n', '\r\n\r\n', 'HTTP/1.1 200 OK\r\n', '0\r\n\r\n'];
+  function mutate(seed: string, random: () => number): string {
+    let t = seed;
+    const edits = 1 + Math.floor(random() * 3);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(random() * (t.length + 1));
+      const op = random();
+      if (op < 0.5) t = t.slice(0, at) + TOKENS[Math.floor(random() * TOKENS.length)]! + t.slice(at);
+      else if (op < 0.8) t = t.slice(0, at) + t.slice(Math.min(t.length, at + 1 + Math.floor(random() * 6)));
+      else t = t.slice(0, at) + t.slice(at, at + 8) + t.slice(at);
+    }
+    return t;
+  }
+  const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
+  const FIELD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+: ?[^\r\n\0]*$/;
+
+  it('answers every request with a well-formed head (or a 502), and keeps serving', async () => {
+    const random = rng(20261203);
+    const responses: string[] = [];
+    for (let i = 0; i < 120; i++) responses.push(mutate(SEEDS[i % SEEDS.length]!, random));
+    const up = await rawUpstream((req, sock) => {
+      const n = Number(/GET \/m\/(\d+)/.exec(req)?.[1] ?? -1);
+      sock.end(Buffer.from(n >= 0 ? responses[n]! : SEEDS[0]!, 'latin1'));
+    });
+    after(() => up.close());
+    const gw = await pool.start({ yaml: defaultYaml(up.url) });
+    const port = portOf(gw.url);
+    for (let n = 0; n < responses.length; n++) {
+      const r = await rawRequest(port, [`GET /m/${n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`], 3000);
+      const what = `response ${n}: ${JSON.stringify(responses[n])}`;
+      assert.ok(r.status >= 100, `an answer for ${what}`);
+      const lines = r.head.split('\r\n');
+      assert.match(lines[0]!, /^HTTP\/1\.1 [0-9]{3} /, what);
+      const names = lines.slice(1).map((l) => {
+        assert.match(l, FIELD, `a clean field line (${JSON.stringify(l)}) for ${what}`);
+        return l.slice(0, l.indexOf(':')).toLowerCase();
+      });
+      const count = (name: string) => names.filter((x) => x === name).length;
+      for (const hop of HOP) if (hop !== 'connection' && hop !== 'transfer-encoding') assert.equal(count(hop), 0, `${hop} for ${what}`);
+      assert.ok(count('transfer-encoding') <= 1 && count('content-length') <= 1, `one framing field for ${what}`);
+      assert.ok(count('transfer-encoding') === 0 || count('content-length') === 0, `not both framings for ${what}`);
+      assert.equal(count('x-request-id'), 1, `our request id only for ${what}`);
+      // Only where a real Connection field (as the gateway parsed it) named X-Hop.
+      const upstreamHead = responses[n]!.split('\r\n\r\n')[0]!;
+      if (/\r\nConnection:[^\r\n]*x-hop/i.test(upstreamHead)) assert.equal(count('x-hop'), 0, `fields named by Connection dropped for ${what}`);
+    }
+    const ok = await request(`${gw.url}/m/-1`);
+    assert.equal(ok.status, 200, 'still serving');
+  });
+});
+
 describe('response heads forwarded to clients', () => {
   const pool = new GatewayPool();
   after(() => pool.stopAll());
@@ -260,6 +329,17 @@ describe('gateway against misbehaving upstreams', () => {
     assert.equal(res.status, 502);
     const rec = await gw.accessRecord(String(res.headers['x-request-id']));
     assert.match(String(rec.error), /upstream_protocol_error: both Content-Length and Transfer-Encoding/);
+    await up.close();
+  });
+
+  it('answers 502 when the body breaks before any of it was forwarded', async () => {
+    // A valid head, then a chunk size that is not one: the head had not left yet.
+    const up = await rawUpstream((_req, s) => s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-a-size\r\n'));
+    const gw = await pool.start({ yaml: defaultYaml(up.url) });
+    const res = await request(`${gw.url}/`);
+    assert.equal(res.status, 502);
+    const rec = await gw.accessRecord(String(res.headers['x-request-id']));
+    assert.match(String(rec.error), /upstream_protocol_error: invalid chunk size/);
     await up.close();
   });
 

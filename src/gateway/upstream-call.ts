@@ -362,6 +362,9 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
       res.destroy();
       return;
     }
+    // The upstream's head may be composed but still unsent (it leaves with the first body
+    // bytes): nothing reached the client, so the failure gets its proper answer.
+    res.discardHead();
     ex.status = failure.status;
     const close = failure.status === 413 || failure.status === 408 || failure.status === 400 || (ex.bodyLength !== 0 && !ex.req.readableEnded);
     const headers: string[] = ['x-request-id', ex.id];

@@ -168,6 +168,19 @@ export class HttpResponse extends EventEmitter {
     return this;
   }
 
+  /**
+   * Forgets a head that was composed but not sent yet (it goes out with the first body bytes):
+   * an upstream that fails before its body starts can still be answered with an error. False
+   * once the head is on its way.
+   */
+  discardHead(): boolean {
+    if (this.headersSent) return false;
+    this.head = null;
+    this.framing = Framing.None;
+    this.remaining = 0;
+    return true;
+  }
+
   private ensureHead(): void {
     if (this.head === null && !this.headersSent) this.writeHead(this.statusCode, []);
   }
