@@ -188,8 +188,17 @@ describe('mutated upstream responses', () => {
   const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate']);
   const FIELD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+: ?[^\r\n\0]*$/;
 
-  it('answers every request with a well-formed head (or a 502), and keeps serving', async () => {
-    const random = rng(20261203);
+  // Without response guards the upstream's field lines are passed through; with the WAF (a
+  // response guard) they go through the field list. Both must hold to the same rules.
+  const WAF = `waf:\n  mode: block\n  crs: none\n  rules: |\n    SecRule RESPONSE_HEADERS:X-Never "@streq yes" "id:10,phase:3,deny"\n`;
+  for (const [name, extra, seed] of [['passed through', '', 20261203], ['through a response guard (WAF)', WAF, 20261204]] as const) {
+    it(`answers every request with a well-formed head (or a 502), and keeps serving: ${name}`, async () => {
+      await mutatedResponses(extra, seed);
+    });
+  }
+
+  async function mutatedResponses(extraYaml: string, seed: number): Promise<void> {
+    const random = rng(seed);
     const responses: string[] = [];
     for (let i = 0; i < 120; i++) responses.push(mutate(SEEDS[i % SEEDS.length]!, random));
     const up = await rawUpstream((req, sock) => {
@@ -197,7 +206,7 @@ describe('mutated upstream responses', () => {
       sock.end(Buffer.from(n >= 0 ? responses[n]! : SEEDS[0]!, 'latin1'));
     });
     after(() => up.close());
-    const gw = await pool.start({ yaml: defaultYaml(up.url) });
+    const gw = await pool.start({ yaml: defaultYaml(up.url, extraYaml) });
     const port = portOf(gw.url);
     for (let n = 0; n < responses.length; n++) {
       const r = await rawRequest(port, [`GET /m/${n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`], 3000);
@@ -220,7 +229,11 @@ describe('mutated upstream responses', () => {
     }
     const ok = await request(`${gw.url}/m/-1`);
     assert.equal(ok.status, 200, 'still serving');
-  });
+    if (extraYaml !== '') {
+      const rec = await gw.accessRecord(String(ok.headers['x-request-id']));
+      assert.ok((rec.verdicts as { guard: string }[]).some((v) => v.guard === 'waf'), 'the WAF took part');
+    }
+  }
 });
 
 describe('response heads forwarded to clients', () => {
