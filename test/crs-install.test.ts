@@ -318,7 +318,9 @@ describe('installCrs', () => {
       ['backslash', [{ name: `${top}\\..\\evil`, data: 'x' }], /backslash|more than one top-level/],
     ];
     for (const [label, extra, re] of cases) {
-      const dest = tmp();
+      // Inside a parent of its own: the system temp directory changes under other test files.
+      const dest = path.join(tmp(), 'dest');
+      fs.mkdirSync(dest);
       const before = fs.readdirSync(path.dirname(dest)).length;
       await assert.rejects(extractTarGz(crsArchive('4.9.9', extra), dest), (err: unknown) => {
         assert.ok(err instanceof CrsInstallError, label);
