@@ -4,19 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GatewayPool, defaultYaml, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
+import { rng } from './helpers/random.js';
 import { startUpstream, type Upstream } from './helpers/upstream.js';
 
 const pool = new GatewayPool();
 after(() => pool.stopAll());
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const SEEDS = [
   'GET /a?b=1 HTTP/1.1\r\nHost: x\r\nUser-Agent: fuzz\r\n\r\n',

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ResponseParser, UpstreamProtocolError } from '../src/upstream/response-parser.js';
 import { GatewayPool, defaultYaml, type RunningGateway } from './helpers/gateway.js';
 import { portOf, rawRequest, request } from './helpers/http.js';
+import { rng } from './helpers/random.js';
 
 interface Parsed {
   status: number;
@@ -157,14 +158,6 @@ async function rawUpstream(
 describe('mutated upstream responses', () => {
   const pool = new GatewayPool();
   after(() => pool.stopAll());
-  /** A small deterministic PRNG, so a failure can be replayed. */
-  function rng(seed: number): () => number {
-    let x = seed >>> 0;
-    return () => {
-      x = (x * 1664525 + 1013904223) >>> 0;
-      return x / 2 ** 32;
-    };
-  }
   const SEEDS = [
     'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nSet-Cookie: a=1\r\n\r\nhello',
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n',

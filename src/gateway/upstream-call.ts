@@ -29,8 +29,7 @@ const DROP_RESPONSE = new Set([
   'proxy-authenticate',
   'x-request-id',
 ]);
-const DROP_LENGTHS = new Set([2, 7, 10, 12, 16, 17, 18, 25]);
-/** DROP_RESPONSE and Strict-Transport-Security by name length, for passing fields through. */
+/** DROP_RESPONSE and Strict-Transport-Security (replaced under HSTS) by name length. */
 const DROP_BY_LENGTH: Array<string[] | undefined> = [];
 for (const name of [...DROP_RESPONSE, 'strict-transport-security']) (DROP_BY_LENGTH[name.length] ??= []).push(name);
 /** A Connection header that names no other header (the usual case). */
@@ -144,30 +143,12 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     ex.upstreamStatus = status;
     this.group.reportSuccess(this.target!);
     if (res.destroyed) return;
+    const dropped = droppedFields(head, Boolean(ex.listener.hsts));
     // Nothing looks at the response: its fields go out as they came, less the dropped ones.
-    if (ex.responseGuards === undefined && this.forward(head)) return;
+    if (ex.responseGuards === undefined) return this.forward(head, dropped);
 
-    const out = head.list();
-    let extraHop: string | undefined;
-    let kept = 0;
-    for (let i = 0; i < out.length; i += 2) {
-      const name = out[i]!;
-      if (DROP_LENGTHS.has(name.length)) {
-        const lower = name.toLowerCase();
-        if (DROP_RESPONSE.has(lower)) {
-          if (lower === 'connection') extraHop = out[i + 1]!;
-          continue;
-        }
-        if (lower === 'strict-transport-security' && ex.listener.hsts) continue;
-      }
-      if (kept !== i) {
-        out[kept] = name;
-        out[kept + 1] = out[i + 1]!;
-      }
-      kept += 2;
-    }
-    out.length = kept;
-    if (extraHop !== undefined && !SIMPLE_CONNECTION.test(extraHop)) dropConnectionTokens(out, extraHop);
+    const out: string[] = [];
+    for (let i = 0; i < head.count; i++) if (dropped?.[i] !== true) out.push(head.name(i), head.value(i));
     const guards = ex.responseGuards;
     if (guards) {
       let limit = 0;
@@ -186,40 +167,21 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
     this.writeHead(status, out);
   }
 
-  /**
-   * Writes the head from runs of the upstream's own field lines, skipping the dropped ones; false
-   * (nothing written) when a Connection field names further fields to drop: the list path does that.
-   */
-  private forward(head: ResponseHead): boolean {
-    const hsts = Boolean(this.ex.listener.hsts);
+  /** Writes the head from runs of the upstream's own field lines, skipping the dropped ones. */
+  private forward(head: ResponseHead, dropped: readonly boolean[] | undefined): void {
     const count = head.count;
     let lines = '';
     let run = 0;
     let hasDate = false;
     for (let i = 0; i < count; i++) {
-      const length = head.nameLength(i);
-      if (length === 4) {
-        if (!hasDate && head.nameIs(i, 'date')) hasDate = true;
-        continue;
-      }
-      const candidates = DROP_BY_LENGTH[length];
-      if (candidates === undefined) continue;
-      let dropped: string | undefined;
-      for (const c of candidates) {
-        if (head.nameIs(i, c)) {
-          dropped = c;
-          break;
-        }
-      }
-      if (dropped === undefined || (dropped === 'strict-transport-security' && !hsts)) continue;
-      if (dropped === 'connection' && !SIMPLE_CONNECTION.test(head.value(i))) return false;
+      if (!hasDate && head.nameLength(i) === 4 && head.nameIs(i, 'date')) hasDate = true;
+      if (dropped?.[i] !== true) continue;
       // Field i is dropped: the run before it goes out.
       lines += head.lines(run, i);
       run = i + 1;
     }
     lines += head.lines(run, count);
     this.writeHead(head.status, [], { lines, contentLength: head.contentLength, hasDate });
-    return true;
   }
 
   private writeHead(status: number, out: string[], forwarded?: ForwardedFields): boolean {
@@ -387,12 +349,39 @@ export function closeAfter(res: HttpResponse): void {
   res.once('finish', () => socket.destroySoon());
 }
 
-function dropConnectionTokens(headers: string[], connection: string): void {
-  for (const t of connection.toLowerCase().split(',')) {
-    const token = t.trim();
-    if (token === '' || token === 'close' || token === 'keep-alive') continue;
-    for (let i = headers.length - 2; i >= 0; i -= 2) {
-      if (headers[i]!.toLowerCase() === token) headers.splice(i, 2);
+/**
+ * Which fields of an upstream's head the client must not see (undefined: none): hop-by-hop
+ * ones, those the Connection field names, the upstream's X-Request-Id, and its
+ * Strict-Transport-Security when the listener sends its own.
+ */
+function droppedFields(head: ResponseHead, hsts: boolean): boolean[] | undefined {
+  const count = head.count;
+  // Names a Connection field adds to the hop-by-hop ones (rare: usually it says keep-alive or close).
+  let named: string[] | undefined;
+  for (let i = 0; i < count; i++) {
+    if (!head.nameIs(i, 'connection')) continue;
+    const value = head.value(i);
+    if (SIMPLE_CONNECTION.test(value)) continue;
+    for (const t of value.toLowerCase().split(',')) {
+      const token = t.trim();
+      if (token !== '' && token !== 'close' && token !== 'keep-alive') (named ??= []).push(token);
     }
   }
+  let dropped: boolean[] | undefined;
+  for (let i = 0; i < count; i++) {
+    let drop = false;
+    const candidates = DROP_BY_LENGTH[head.nameLength(i)];
+    if (candidates !== undefined) {
+      for (const c of candidates) {
+        if (head.nameIs(i, c)) {
+          drop = c !== 'strict-transport-security' || hsts;
+          break;
+        }
+      }
+    }
+    // Tokens may hold characters nameIs does not fold: compared on the lower-cased name.
+    if (!drop && named !== undefined) drop = named.includes(head.name(i).toLowerCase());
+    if (drop) (dropped ??= new Array<boolean>(count).fill(false))[i] = true;
+  }
+  return dropped;
 }

@@ -25,7 +25,7 @@ export function jsonString(s: string): string {
  */
 export function msText(ms: number): string {
   const us = Math.round(ms * 1000);
-  if (!(us >= 0 && us <= 0x7fffffff)) return String(Math.round(ms * 1000) / 1000);
+  if (!(us >= 0 && us <= 0x7fffffff)) return String(us / 1000);
   const whole = Math.floor(us / 1000);
   const frac = us - whole * 1000;
   if (frac === 0) return `${whole}`;

@@ -5,7 +5,6 @@
 
 /** Numbers kept per field: line start, colon, value start, value end (OWS trimmed), line end. */
 export const FIELD_STRIDE = 5;
-const STRIDE = FIELD_STRIDE;
 
 /**
  * Whether `text` holds `lower` (lower-case letters and '-') at `start`, in any case. For a
@@ -27,7 +26,7 @@ export class ResponseHead {
      * checked every line: no NUL, no bare CR or LF, names are tokens, no obsolete folding.
      */
     readonly text: string,
-    /** STRIDE numbers per field, in order of appearance. */
+    /** FIELD_STRIDE numbers per field, in order of appearance. */
     private readonly at: readonly number[],
     /** The declared Content-Length, -1 without one. */
     readonly contentLength: number,
@@ -35,32 +34,32 @@ export class ResponseHead {
 
   /** Number of header fields. */
   get count(): number {
-    return this.at.length / STRIDE;
+    return this.at.length / FIELD_STRIDE;
   }
 
   nameLength(i: number): number {
-    return this.at[i * STRIDE + 1]! - this.at[i * STRIDE]!;
+    return this.at[i * FIELD_STRIDE + 1]! - this.at[i * FIELD_STRIDE]!;
   }
 
   /** Whether the name of field `i` is `lower` (lower-case letters and '-'), in any case. */
   nameIs(i: number, lower: string): boolean {
-    return this.nameLength(i) === lower.length && sameLower(this.text, this.at[i * STRIDE]!, lower);
+    return this.nameLength(i) === lower.length && sameLower(this.text, this.at[i * FIELD_STRIDE]!, lower);
   }
 
   /** The name of field `i`, as sent. */
   name(i: number): string {
-    return this.text.slice(this.at[i * STRIDE], this.at[i * STRIDE + 1]);
+    return this.text.slice(this.at[i * FIELD_STRIDE], this.at[i * FIELD_STRIDE + 1]);
   }
 
   /** The value of field `i`, without surrounding whitespace. */
   value(i: number): string {
-    return this.text.slice(this.at[i * STRIDE + 2], this.at[i * STRIDE + 3]);
+    return this.text.slice(this.at[i * FIELD_STRIDE + 2], this.at[i * FIELD_STRIDE + 3]);
   }
 
   /** Fields `from` to `to` (exclusive) as they came, each line ending with CRLF. */
   lines(from: number, to: number): string {
     if (from >= to) return '';
-    return `${this.text.slice(this.at[from * STRIDE], this.at[(to - 1) * STRIDE + 4])}\r\n`;
+    return `${this.text.slice(this.at[from * FIELD_STRIDE], this.at[(to - 1) * FIELD_STRIDE + 4])}\r\n`;
   }
 
   /** The fields as a flat name/value list: a fresh array the caller may change. */
