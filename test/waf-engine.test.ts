@@ -232,3 +232,44 @@ SecRule IP:hits "@gt 2" "id:3,phase:1,deny"`, store);
     assert.equal(it?.reason, 'inspection time budget exceeded');
   });
 });
+
+describe('values remembered across transactions (engine/value-memory.ts)', () => {
+  const text = `SecRule ARGS "@rx ^(a+)$" "id:1,phase:2,pass,log,capture,setvar:tx.run=%{tx.1},t:none,t:lowercase"
+SecRule ARGS "!@rx evil" "id:2,phase:2,pass,log,t:none"
+SecRule ARGS|REQUEST_HEADERS:User-Agent "@detectSQLi" "id:3,phase:2,pass,log,t:none,t:urlDecodeUni"
+SecRule REQUEST_HEADERS:User-Agent "@pm curl wget" "id:4,phase:1,deny,status:403,t:none,t:lowercase"`;
+  const on = rules(text);
+  const off = loadRuleSet([{ text: `SecRuleEngine On\nSecRequestBodyAccess On\n${text}`, name: 'test.conf' }], { valueMemory: false });
+  const seen = (set: ReturnType<typeof rules>, uri: string, ua: string) => {
+    const { tx, it } = run(set, { uri, headers: [['Host', 'example.com'], ['User-Agent', ua]] });
+    return JSON.stringify({ it: it?.ruleId, run: tx.tx.get('run'), m: tx.matchedRules.map((m) => `${m.id}:${m.matched.map((v) => `${v.name}=${v.value}`).join(',')}`) });
+  };
+
+  it('decides exactly as without it, the second time a value comes as the first', () => {
+    assert.ok(on.values && !off.values);
+    const cases: Array<[string, string]> = [
+      ['/?x=AAA&y=hello', 'Mozilla/5.0'],
+      ['/?x=AAA&y=evil', 'Mozilla/5.0'],
+      ['/?x=1%27%20or%201%3D1--&y=aa', 'Mozilla/5.0'],
+      ['/?x=hello', 'curl/8.1'],
+      ['/?x=aaaa&y=1%27%20or%201%3D1--', "1' or 1=1--"],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [uri, ua] of cases) assert.equal(seen(on, uri, ua), seen(off, uri, ua), `round ${round}: ${uri} ${ua}`);
+    }
+    // A remembered miss of rule 1 on "hello" does not stop it from capturing on "aaa".
+    assert.match(seen(on, '/?x=hello&y=aaa', 'Mozilla/5.0'), /"run":"aaa"/);
+  });
+
+  it('stays bounded whatever the number of distinct values', () => {
+    const set = rules(text);
+    for (let i = 0; i < 3000; i++) run(set, { uri: `/?v${i}=${i}x${i}&w=${i * 7}` });
+    const memory = set.values!;
+    assert.ok(memory.size <= 2 * memory.capacity, `${memory.size} rows kept`);
+    assert.ok(memory.size >= memory.capacity, 'short values are kept');
+    const long = 'z'.repeat(300);
+    run(set, { uri: `/?long=${long}&short=${'z'.repeat(256)}` });
+    assert.ok(!memory.has(long), 'a value over 256 bytes is not kept');
+    assert.ok(memory.has('z'.repeat(256)));
+  });
+});

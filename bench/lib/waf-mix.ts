@@ -112,6 +112,35 @@ export function wafMix(): MixRequest[] {
   ];
 }
 
+/**
+ * A request of the mix with its varying parts varied, as traffic varies from one request to the
+ * next: the digits of the query, of the session cookie and of a JSON or urlencoded body go
+ * through a permutation of 1-9 drawn per request (`perm[d]` replaces digit d; 0 stays, so no
+ * number of a JSON body gains a leading zero and the body stays valid). Lengths stay the
+ * same (Content-Length holds), names and words stay (as field names and enumerations repeat),
+ * and an engine that remembers values across requests does not find the same session id, price
+ * or free text every time. wrk applies the same substitution in its script (mixScript).
+ */
+export function varied(r: MixRequest, perm: readonly string[]): MixRequest {
+  const digits = (s: string): string => s.replace(/[0-9]/g, (d) => perm[d.charCodeAt(0) - 48]!);
+  const q = r.target.indexOf('?');
+  const target = q === -1 ? r.target : r.target.slice(0, q) + digits(r.target.slice(q));
+  const headers = r.headers.map(([k, v]) => (k === 'Cookie' ? [k, v.replace(/session=[0-9a-f]+/, digits)] as const : [k, v] as const));
+  const type = r.headers.find(([k]) => k === 'Content-Type')?.[1] ?? '';
+  const body = type === 'application/json' || type === 'application/x-www-form-urlencoded' ? digits(r.body) : r.body;
+  return { ...r, target, headers, body };
+}
+
+/** A random permutation of the digits 1-9, 0 fixed (Fisher-Yates over `random`). */
+export function digitPermutation(random: () => number): string[] {
+  const p = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+  for (let i = 9; i > 1; i--) {
+    const j = 1 + Math.floor(random() * i);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
 /** The request as bytes (what wrk and the in-process engine both get). */
 export function rawRequest(r: MixRequest): string {
   let head = `${r.method} ${r.target} HTTP/1.1\r\n`;

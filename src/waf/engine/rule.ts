@@ -58,6 +58,11 @@ export class Rule {
   chainNode: ChainNode | undefined = undefined;
   /** Set when the operator declares literals and the rule set was built with prefilters. */
   prefilter: RulePrefilter | undefined = undefined;
+  /**
+   * For a rule whose operator is pure (Operator.pure) and tests one output per value (not
+   * multiMatch): its bit in a chain row's `misses` (value-memory.ts); -1 otherwise.
+   */
+  memo = -1;
   /** Set when the rule's only target is one TX member, untransformed (the loader's txMemberOf). */
   txMember: { readonly lowerKey: string; readonly count: boolean; readonly fullName: string } | undefined = undefined;
 

@@ -18,7 +18,7 @@ import type { KeyPattern } from '../regex/key-pattern.js';
 import { getVariable, type Entry } from '../variables/index.js';
 import type { CollectionVariable } from '../variables/variable.js';
 import { MacroCache, type MacroScope } from './macro.js';
-import { ChainCache, type ChainRow } from './transform-chain.js';
+import { ChainCache, type ChainNode, type ChainRow } from './transform-chain.js';
 import { SearchTimeout } from '../regex/search-watchdog.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
@@ -167,7 +167,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.remotePort = options.remotePort ?? 0;
     this.serverAddr = options.serverAddr ?? '127.0.0.1';
     this.serverPort = options.serverPort ?? 0;
-    this.transformed = new ChainCache(ruleset.chains.nodes.length, undefined, ruleset.prefilters?.effects);
+    this.transformed = new ChainCache(ruleset.chains.nodes.length, undefined, ruleset.prefilters?.effects, ruleset.values);
     this.prefilter = ruleset.prefilters ? new PrefilterCache(ruleset.prefilters, this.transformed) : undefined;
     this.budgetMs = options.budgetMs ?? Infinity;
     this.budgetAction = options.onBudgetExceeded ?? 'deny';
@@ -735,6 +735,10 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (node) {
       const p = rule.prefilter;
       const excluded = p !== undefined && !this.prefilter!.mayMatchAt(p, node, value, row);
+      if (!excluded && rule.memo >= 0) {
+        const r = row ?? this.transformed.row(value);
+        if (r !== undefined) return this.tryRemembered(rule, op, name, key, r, node, value);
+      }
       // The output is only needed to run the operator, or to record a negated rule's match.
       const out = excluded && !rule.negated ? value : row !== undefined ? this.transformed.outputAt(row, node, value) : this.transformed.apply(node, value);
       return excluded ? this.ruledOut(rule, name, key, out) : this.tryOnce(rule, op, name, key, out);
@@ -776,6 +780,23 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (this.captures.length > 0) this.captures.length = 0;
     const hit = op.evaluate(this, value) !== rule.negated;
     return hit && this.recordMatch(rule, memberName(name, key), value);
+  }
+
+  /**
+   * As tryOnce for a rule with a pure operator (Rule.memo), through the value's row: a value the
+   * operator did not match before (in this transaction or, for short values, an earlier one:
+   * value-memory.ts) is not tested again, and one it does not match now is remembered.
+   */
+  private tryRemembered(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, row: ChainRow, node: ChainNode, value: string): boolean {
+    const out = this.transformed.outputAt(row, node, value);
+    const word = rule.memo >>> 5;
+    const bit = 1 << (rule.memo & 31);
+    const misses = row.misses;
+    if (misses !== undefined && (misses[word]! & bit) !== 0) return this.ruledOut(rule, name, key, out);
+    if (this.captures.length > 0) this.captures.length = 0;
+    if (op.evaluate(this, out)) return !rule.negated && this.recordMatch(rule, memberName(name, key), out);
+    (row.misses ??= new Int32Array(this.ruleset.memoWords))[word]! |= bit;
+    return rule.negated && this.recordMatch(rule, memberName(name, key), out);
   }
 
   /** As tryOnce, the prefilter asked first (prefilter/rule-prefilter.ts). */

@@ -3,6 +3,7 @@
 // t:urlDecodeUni). A transaction caches each node's result per value, so a value is run through
 // a given chain step once per request, whatever the number of rules that need it.
 import type { Transformation } from '../transformations/transformation.js';
+import { MAX_LENGTH, type ValueMemory } from './value-memory.js';
 
 export class ChainNode {
   readonly children = new Map<string, ChainNode>();
@@ -75,6 +76,11 @@ export interface ChainRow {
   masks: Array<Int32Array | undefined> | undefined;
   /** The value's StepSkips bits, -1 until needed. */
   bits: number;
+  /**
+   * Bit Rule.memo set: the rule's (pure) operator did not match the value's output at the
+   * rule's chain node. Undefined until one did not.
+   */
+  misses: Int32Array | undefined;
 }
 
 /**
@@ -89,7 +95,8 @@ export interface StepSkips {
 }
 
 /**
- * Per-transaction results: input value → its row. One map entry per distinct value, however
+ * Per-transaction results: input value → its row (short values' rows come from the rule
+ * set's ValueMemory, shared across transactions). One map entry per distinct value, however
  * many chains it goes through: a big JSON body has hundreds of values and dozens of chains, and
  * a map entry per (value, node) cost more than the transformations themselves, most of which
  * change nothing.
@@ -103,6 +110,8 @@ export class ChainCache {
     private readonly nodes: number,
     maxValues = 5_000,
     private readonly skips?: StepSkips,
+    /** Rows of short values, shared with other transactions (value-memory.ts). */
+    private readonly shared?: ValueMemory,
   ) {
     this.maxValues = maxValues;
   }
@@ -114,17 +123,18 @@ export class ChainCache {
     return row === undefined ? this.compute(node, value) : this.outputAt(row, node, value);
   }
 
-  /** Forgets every value. */
+  /** Forgets every value of this transaction (the shared rows stay). */
   clear(): void {
     this.byValue.clear();
   }
 
   /** The value's row, made on first use; undefined once the cache is full. */
   row(value: string): ChainRow | undefined {
+    if (this.shared !== undefined && value.length <= MAX_LENGTH) return this.shared.row(value);
     let row = this.byValue.get(value);
     if (row === undefined) {
       if (this.byValue.size >= this.maxValues) return undefined;
-      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1 };
+      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined };
       this.byValue.set(value, row);
     }
     return row;

@@ -8,6 +8,7 @@ export const detectSqliOperator: OperatorFactory = {
   create(param) {
     if (param.trim() !== '') throw new Error('@detectSQLi takes no parameter');
     return {
+      pure: true,
       evaluate(ctx, value) {
         const r = detectSqli(value);
         if (!r.isSqli) return false;

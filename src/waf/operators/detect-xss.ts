@@ -8,6 +8,7 @@ export const detectXssOperator: OperatorFactory = {
   create(param) {
     if (param.trim() !== '') throw new Error('@detectXSS takes no parameter');
     return {
+      pure: true,
       evaluate(ctx, value) {
         if (!detectXss(value)) return false;
         if (ctx.capturing) ctx.captures.push(value);

@@ -37,6 +37,12 @@ export interface Operator {
    * the whole rule, when none occurs; so the list must be necessary for a match, never guessed.
    */
   readonly literals?: readonly string[];
+  /**
+   * True when the result depends on the value alone: no macro in the parameter, nothing read
+   * from the transaction but `capturing` (which changes what is captured, not the result).
+   * The engine then remembers values an operator did not match (engine/value-memory.ts).
+   */
+  readonly pure?: boolean;
 }
 
 export interface OperatorFactory {

@@ -8,6 +8,7 @@ import { sharedAutomaton } from './shared-automata.js';
 
 class PmFromFile implements Operator {
   readonly literals: readonly string[];
+  readonly pure = true;
 
   constructor(private readonly automaton: PhraseAutomaton) {
     this.literals = automaton.foldedPhrases();

@@ -9,6 +9,7 @@ import { sharedAutomaton } from './shared-automata.js';
 
 class StaticPm implements Operator {
   readonly literals: readonly string[];
+  readonly pure = true;
 
   constructor(private readonly automaton: PhraseAutomaton) {
     this.literals = automaton.foldedPhrases();

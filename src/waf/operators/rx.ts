@@ -27,6 +27,8 @@ function evaluateRx(matcher: PcreMatcher, ctx: OperatorRunContext, value: string
 }
 
 class StaticRx implements Operator {
+  readonly pure = true;
+
   constructor(private readonly matcher: PcreMatcher) {}
 
   get literals(): readonly string[] | undefined {

@@ -45,6 +45,7 @@ function disallowedSearch(allowed: ByteTable): RegExp {
 }
 
 class StaticByteRange implements Operator {
+  readonly pure = true;
   private readonly search: RegExp;
 
   constructor(private readonly allowed: ByteTable) {

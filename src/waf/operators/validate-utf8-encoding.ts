@@ -48,6 +48,7 @@ export function invalidUtf8(value: string): boolean {
 }
 
 const validateUtf8: Operator = {
+  pure: true,
   evaluate: (_ctx: OperatorRunContext, value: string) => invalidUtf8(value),
 };
 

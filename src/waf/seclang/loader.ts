@@ -35,6 +35,12 @@ export interface LoadOptions {
   readonly prefilter?: boolean;
   /** The CRS paranoia level, when known: see PrefilterOptions. */
   readonly paranoia?: number;
+  /**
+   * Remembering, per value, what transformations gave and which pure operators did not match
+   * (engine/value-memory.ts): on by default. Like the prefilter it never changes a verdict;
+   * off is for comparing verdicts and costs.
+   */
+  readonly valueMemory?: boolean;
 }
 
 /** Loads rule sources in order into one rule set; throws SecLangErrors listing every problem. */
@@ -46,7 +52,7 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
     if ('file' in s) builder.includeFile(path.resolve(s.file), undefined, false);
     else builder.addText(s.text, s.name, s.baseDir ?? process.cwd());
   }
-  const set = builder.finish();
+  const set = builder.finish(options.valueMemory !== false);
   if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules(), set.chains, options.paranoia !== undefined ? { paranoia: options.paranoia } : {});
   return set;
 }
@@ -499,13 +505,13 @@ class RuleSetBuilder {
     });
   }
 
-  finish(): RuleSet {
+  finish(valueMemory: boolean): RuleSet {
     if (this.openChain) {
       this.fail(this.openChain.file, this.openChain.line, 'the last rule ends with "chain" but no chained rule follows');
     }
     for (const u of this.updates) u();
     if (this.errors.length > 0) throw new SecLangErrors(this.errors);
-    const set = new RuleSet(this.settings, this.store);
+    const set = new RuleSet(this.settings, this.store, valueMemory);
     for (const p of PHASES) set.defaults[p] = this.defaults[p]!;
     set.files.push(...this.files);
     const removed = (r: Rule) => this.removed.some((f) => f(r));
@@ -525,6 +531,7 @@ class RuleSetBuilder {
         finishTransformations(r, set.defaults[r.phase]!);
         r.chainNode = set.chains.nodeFor(r.transformations);
         r.txMember = txMemberOf(r);
+        if (valueMemory && r.operator?.pure === true && !r.multiMatch) r.memo = set.memoRules++;
       }
       set.phases[entry.phase]!.push(entry);
       set.byId.set(entry.id, entry);

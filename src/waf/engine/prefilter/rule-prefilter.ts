@@ -355,13 +355,29 @@ export class PrefilterCache {
       const effects = this.prefilters.effects;
       const bits = new Int32Array(values.length);
       const masks: Int32Array[] = new Array<Int32Array>(values.length);
+      const rows = new Array<ChainRow | undefined>(values.length);
       let anyBits = 0;
       let own = this.prefilters.scanner.empty;
       for (let i = 0; i < values.length; i++) {
-        anyBits |= bits[i] = effects.bitsOf(values[i]!);
-        own = or(own, (masks[i] = this.maskOf(values[i]!)), this.prefilters.scanner.empty);
+        const value = values[i]!;
+        // Through the value's row where it has one: a short value's bits and mask are then
+        // worked out once for all transactions (engine/value-memory.ts).
+        const row = (rows[i] = this.chains.row(value));
+        let b: number;
+        let m: Int32Array;
+        if (row === undefined) {
+          b = effects.bitsOf(value);
+          m = this.maskOf(value);
+        } else {
+          if (row.bits < 0) row.bits = effects.bitsOf(value);
+          b = row.bits;
+          const rowMasks = (row.masks ??= new Array<Int32Array | undefined>(row.outputs.length));
+          m = rowMasks[0] ??= this.maskOf(value);
+        }
+        anyBits |= bits[i] = b;
+        own = or(own, (masks[i] = m), this.prefilters.scanner.empty);
       }
-      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own, rows: new Array<ChainRow | undefined>(values.length) };
+      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own, rows };
       this.setSlots.push(slot.index);
     }
     return d;
