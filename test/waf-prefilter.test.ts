@@ -342,7 +342,7 @@ describe('the CRS with and without the prefilter and the value memory', () => {
           if (pass === 1 && !a.includes('"decision":"pass"')) blocked++;
         });
       }
-      assert.ok(on.values!.size > 1000, `only ${on.values!.size} values remembered`);
+      assert.ok(on.values.size > 1000, `only ${on.values.size} values remembered`);
       // The sample has both outcomes in numbers, so the comparison means something.
       assert.ok(requests.length > 2000 && blocked > 300 && blocked < requests.length - 300, `${blocked} of ${requests.length} blocked`);
     });
