@@ -17,7 +17,7 @@ import { Transaction } from '../src/waf/engine/transaction.js';
 import type { RuleSet } from '../src/waf/engine/ruleset.js';
 import { loadRuleSet } from '../src/waf/seclang/loader.js';
 import { freePorts, GatewayProcess, Peer, REPO_ROOT, sharedDir, waitFor } from './lib/processes.js';
-import { rawRequest, wafMix, type MixRequest } from './lib/waf-mix.js';
+import { digitPermutation, rawRequest, varied, wafMix, type MixRequest } from './lib/waf-mix.js';
 import { rawRequest as sendRaw } from '../test/helpers/http.js';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.js';
 import { median } from './lib/stats.js';
@@ -87,9 +87,12 @@ function measureInProcess(crsDir: string, paranoia: number, iterations: number):
     const n = r.body.length > 10_000 ? Math.max(50, Math.round(iterations / 4)) : iterations;
     const times: number[] = [];
     let blocked = false;
+    // Each request measured is the mix's with its varying parts varied (waf-mix.ts varied()):
+    // what the engine remembers across requests is then only what traffic repeats.
+    const variants = Array.from({ length: n }, () => varied(r, digitPermutation(Math.random)));
     for (let i = 0; i < n; i++) {
       const s = performance.now();
-      const tx = inspect(rules, r);
+      const tx = inspect(rules, variants[i]!);
       times.push((performance.now() - s) * 1000);
       blocked = tx.interruption !== undefined;
     }
@@ -131,7 +134,11 @@ function adversarial(rules: RuleSet): Slowest {
   return { name: worst.name, ms: worst.ms, budgetedMs, budgetedVerdict };
 }
 
-/** A wrk script that sends the mix's requests in turn (read from files at start). */
+/**
+ * A wrk script that sends the mix's requests in turn (read from files at start), each with its
+ * varying parts varied as waf-mix.ts varied() does: a permutation of the digits 1-9 drawn per
+ * request applied to the query, the session cookie and a JSON or urlencoded body (same lengths).
+ */
 function mixScript(dir: string, requests: MixRequest[]): string {
   const files = requests.map((r, i) => {
     const f = path.join(dir, `req-${i}.http`);
@@ -146,9 +153,40 @@ function init(args)
     local h = io.open(f, "rb"); reqs[i] = h:read("*a"); h:close()
   end
 end
+local digits = { "1", "2", "3", "4", "5", "6", "7", "8", "9" }
+local function permutation()
+  local p = {}
+  for i = 1, 9 do p[i] = digits[i] end
+  for i = 9, 2, -1 do
+    local j = math.random(1, i)
+    p[i], p[j] = p[j], p[i]
+  end
+  local map = {}
+  for i = 1, 9 do map[digits[i]] = p[i] end
+  return map
+end
+-- Digits mapped, percent-escapes (%XX) left as they are: chunks from a "%" or a digit with up
+-- to two hex characters after it; a whole escape is kept, any other chunk has its digits mapped.
+local function digitsOf(s, map)
+  return (string.gsub(s, "[%%%d]%x?%x?", function(c)
+    if #c == 3 and string.sub(c, 1, 1) == "%" then return c end
+    return (string.gsub(c, "%d", map))
+  end))
+end
+local function vary(req)
+  local map = permutation()
+  local split = string.find(req, "\r\n\r\n", 1, true)
+  local head, body = string.sub(req, 1, split + 3), string.sub(req, split + 4)
+  head = string.gsub(head, "^([^ ]+ [^ ?]*)(%?[^ ]*)", function(path, query) return path .. digitsOf(query, map) end)
+  head = string.gsub(head, "(session=)(%x+)", function(name, value) return name .. digitsOf(value, map) end)
+  if string.find(head, "Content-Type: application/json", 1, true) or string.find(head, "Content-Type: application/x-www-form-urlencoded", 1, true) then
+    body = digitsOf(body, map)
+  end
+  return head .. body
+end
 function request()
   n = n + 1
-  return reqs[(n % #reqs) + 1]
+  return vary(reqs[(n % #reqs) + 1])
 end
 `;
 }

@@ -116,13 +116,15 @@ export function wafMix(): MixRequest[] {
  * A request of the mix with its varying parts varied, as traffic varies from one request to the
  * next: the digits of the query, of the session cookie and of a JSON or urlencoded body go
  * through a permutation of 1-9 drawn per request (`perm[d]` replaces digit d; 0 stays, so no
- * number of a JSON body gains a leading zero and the body stays valid). Lengths stay the
+ * number of a JSON body gains a leading zero and the body stays valid; percent-escapes are
+ * left alone). Lengths stay the
  * same (Content-Length holds), names and words stay (as field names and enumerations repeat),
  * and an engine that remembers values across requests does not find the same session id, price
  * or free text every time. wrk applies the same substitution in its script (mixScript).
  */
 export function varied(r: MixRequest, perm: readonly string[]): MixRequest {
-  const digits = (s: string): string => s.replace(/[0-9]/g, (d) => perm[d.charCodeAt(0) - 48]!);
+  // Percent-escapes are left as they are: "%20" stays a space, and an attack stays the attack.
+  const digits = (s: string): string => s.replace(/%[0-9A-Fa-f]{2}|[0-9]/g, (d) => (d.length === 3 ? d : perm[d.charCodeAt(0) - 48]!));
   const q = r.target.indexOf('?');
   const target = q === -1 ? r.target : r.target.slice(0, q) + digits(r.target.slice(q));
   const headers = r.headers.map(([k, v]) => (k === 'Cookie' ? [k, v.replace(/session=[0-9a-f]+/, digits)] as const : [k, v] as const));
