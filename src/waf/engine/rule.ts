@@ -59,8 +59,9 @@ export class Rule {
   /** Set when the operator declares literals and the rule set was built with prefilters. */
   prefilter: RulePrefilter | undefined = undefined;
   /**
-   * For a rule whose operator is pure (Operator.pure) and tests one output per value (not
-   * multiMatch): its bit in a chain row's `misses` (value-memory.ts); -1 otherwise.
+   * For a rule whose operator is pure (Operator.pure), unless negated multiMatch: its bit in a
+   * chain row's `misses` (value-memory.ts), set when the operator matched none of what the
+   * rule tests of the value (its output, or for multiMatch every step's); -1 otherwise.
    */
   memo = -1;
   /** Set when the rule's only target is one TX member, untransformed (the loader's txMemberOf). */

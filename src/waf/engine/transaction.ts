@@ -757,7 +757,11 @@ export class Transaction extends TransactionState implements MacroScope, Operato
    */
   private testEachStep(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, value: string, given: ChainRow | undefined): boolean {
     const steps = rule.transformations;
-    const row = steps.length === 0 ? undefined : given ?? this.transformed.row(value);
+    const memo = rule.memo;
+    const row = steps.length === 0 && memo < 0 ? undefined : given ?? this.transformed.row(value);
+    // A (non-negated) multiMatch rule with a pure operator: a value none of whose steps matched
+    // before leaves nothing behind and is passed over (engine/value-memory.ts).
+    if (memo >= 0 && row !== undefined && row.misses !== undefined && (row.misses[memo >>> 5]! & (1 << (memo & 31))) !== 0) return false;
     const path = row === undefined ? undefined : rule.chainNode?.path;
     const p = rule.prefilter;
     let any = this.tryChecked(rule, op, name, key, value);
@@ -773,6 +777,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       else hit = this.tryOnce(rule, op, name, key, next);
       if (hit) any = true;
     }
+    if (!any && memo >= 0 && row !== undefined) (row.misses ??= new Int32Array(this.ruleset.memoWords))[memo >>> 5]! |= 1 << (memo & 31);
     return any;
   }
 

@@ -531,7 +531,7 @@ class RuleSetBuilder {
         finishTransformations(r, set.defaults[r.phase]!);
         r.chainNode = set.chains.nodeFor(r.transformations);
         r.txMember = txMemberOf(r);
-        if (valueMemory && r.operator?.pure === true && !r.multiMatch) r.memo = set.memoRules++;
+        if (valueMemory && r.operator?.pure === true && !(r.multiMatch && r.negated)) r.memo = set.memoRules++;
       }
       set.phases[entry.phase]!.push(entry);
       set.byId.set(entry.id, entry);
