@@ -81,6 +81,8 @@ export interface ChainRow {
    * rule's chain node. Undefined until one did not.
    */
   misses: Int32Array | undefined;
+  /** Per prefilter slot, the rules of the slot the value could match (prefilter/rule-prefilter.ts). */
+  slotRules: Array<Int32Array | undefined> | undefined;
 }
 
 /**
@@ -134,7 +136,7 @@ export class ChainCache {
     let row = this.byValue.get(value);
     if (row === undefined) {
       if (this.byValue.size >= this.maxValues) return undefined;
-      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined };
+      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined, slotRules: undefined };
       this.byValue.set(value, row);
     }
     return row;

@@ -33,7 +33,7 @@ export class ValueMemory {
     let row = this.young.get(value);
     if (row !== undefined) return row;
     row = this.old.get(value);
-    if (row === undefined) row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined };
+    if (row === undefined) row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined, slotRules: undefined };
     else this.old.delete(value);
     if (this.young.size >= this.capacity) {
       this.old = this.young;

@@ -10,11 +10,14 @@
 // - per value: a value whose mask lacks the rule's bit is not handed to the operator, which
 //   would have said "no" (a negated rule then matches, as it would have);
 // - per rule: when every target of a non-negated rule is a stable variable (one no action can
-//   change during the phase: ARGS, headers, the body...), the masks of all values of those
-//   variables under the rule's chain are ORed once per phase; without the rule's bit there, no
-//   value can match, so the rule is not evaluated at all (what an unmatched rule leaves behind
-//   is reset as usual). A multiMatch rule also tries the value before each transformation, so
-//   there the masks at every step of its chain count.
+//   change during the phase: ARGS, headers, the body...), each value of such a variable (a
+//   slot) gets a rule mask: the rules reading the slot whose bit its literal mask has at the
+//   chain step each reads it (SlotStep). The values' rule masks are ORed once per phase per
+//   slot; a rule without its bit there in any of its slots cannot match, so it is not evaluated
+//   at all (what an unmatched rule leaves behind is reset as usual). A multiMatch rule also
+//   tries the value before each transformation, so there the masks at every step of its chain
+//   count. A value's rule mask is kept in its chain row, which for short values outlives the
+//   transaction (engine/value-memory.ts): a recurring header value costs one lookup.
 import type { ChainCache, ChainNode, ChainRow, ChainTree, StepSkips } from '../transform-chain.js';
 import { xpathExpression, type Rule, type Target } from '../rule.js';
 import type { TransactionState } from '../transaction-state.js';
@@ -117,11 +120,23 @@ function markBytes(table: Int32Array, bytes: string, bit: number): void {
   }
 }
 
+/** A chain node some rules of a slot read their values at, and those rules' bits. */
+export interface SlotStep {
+  readonly node: ChainNode;
+  readonly rules: Int32Array;
+}
+
 export class Prefilters {
   constructor(
     readonly scanner: LiteralScanner,
     readonly slotCount: number,
     readonly effects: ChainEffects,
+    /**
+     * Per slot, the steps at which rules that may be skipped whole read its values: a value's
+     * rule mask for the slot is the OR, over these steps, of its literal mask there ANDed with
+     * the step's rules.
+     */
+    readonly slotSteps: ReadonlyArray<readonly SlotStep[]>,
   ) {}
 }
 
@@ -208,7 +223,20 @@ export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree, option
     else steps.push(rule.chainNode!);
     rule.prefilter = { word: i >>> 5, bit: 1 << (i & 31), slots: ruleSlots, steps };
   });
-  return new Prefilters(scanner, slots.size, new ChainEffects(chains));
+  const steps: Array<Map<ChainNode, Int32Array>> = Array.from({ length: slots.size }, () => new Map());
+  for (const rule of filtered) {
+    const p = rule.prefilter!;
+    for (const slot of p.slots ?? []) {
+      for (const node of p.steps) {
+        const at = steps[slot.index]!;
+        let rules = at.get(node);
+        if (rules === undefined) at.set(node, (rules = new Int32Array(scanner.empty.length)));
+        rules[p.word]! |= p.bit;
+      }
+    }
+  }
+  const slotSteps = steps.map((m) => [...m].map(([node, rules]) => ({ node, rules })));
+  return new Prefilters(scanner, slots.size, new ChainEffects(chains), slotSteps);
 }
 
 const NO_ENTRIES: readonly Entry[] = [];
@@ -221,43 +249,33 @@ function slotValues(tx: TransactionState, target: Target): readonly Entry[] | st
   return v.entries(tx) ?? NO_ENTRIES;
 }
 
-/** The values of one stable variable in this phase, with their own masks and trigger bits. */
+/** The values of one stable variable in this phase, and the rules one of them may match. */
 interface SlotData {
-  readonly values: readonly string[];
-  readonly bits: Int32Array;
-  readonly masks: readonly Int32Array[];
-  /** The OR of `bits`, and of `masks` (the union at any chain that leaves every value alone). */
-  readonly anyBits: number;
-  readonly own: Int32Array;
-  /** The values' chain rows, made as needed. */
-  readonly rows: Array<ChainRow | undefined>;
+  /**
+   * The OR of the values' rule masks for the slot (SlotStep): the rules reading this slot that
+   * some value could match, by the literals it holds at the step the rule reads it.
+   */
+  readonly rules: Int32Array;
 }
 
-/** A transaction's masks: per transformed value, and per stable variable and chain in a phase. */
+/** A transaction's masks: per transformed value, and per stable variable in a phase. */
 export class PrefilterCache {
   private readonly masks = new Map<string, Int32Array>();
-  /** [node id * slotCount + slot] → OR of the masks of the slot's values at that node, this phase. */
-  private readonly unions: Array<Int32Array | undefined>;
   private readonly slotData: Array<SlotData | undefined>;
-  /** The indexes of `unions` and `slotData` set this phase (a request sets a few of thousands). */
-  private readonly setUnions: number[] = [];
+  /** The indexes of `slotData` set this phase (a request sets a few). */
   private readonly setSlots: number[] = [];
 
   constructor(
     private readonly prefilters: Prefilters,
     private readonly chains: ChainCache,
   ) {
-    // Allocated whole (not grown by index, which would turn them into slow sparse arrays).
-    const chainNodes = prefilters.effects.nodeBits.length;
-    this.unions = new Array<Int32Array | undefined>(chainNodes * prefilters.slotCount).fill(undefined);
+    // Allocated whole (not grown by index, which would turn it into a slow sparse array).
     this.slotData = new Array<SlotData | undefined>(prefilters.slotCount).fill(undefined);
   }
 
   /** Stable variables change between phases (the body is read before phase 2). */
   newPhase(): void {
-    for (let i = 0; i < this.setUnions.length; i++) this.unions[this.setUnions[i]!] = undefined;
     for (let i = 0; i < this.setSlots.length; i++) this.slotData[this.setSlots[i]!] = undefined;
-    this.setUnions.length = 0;
     this.setSlots.length = 0;
   }
 
@@ -302,18 +320,6 @@ export class PrefilterCache {
     return this.maskIn(row, node, value);
   }
 
-  /** The mask of the j-th value of a slot at `node` (not the root), through the slot's rows. */
-  private slotMask(d: SlotData, j: number, node: ChainNode): Int32Array {
-    const value = d.values[j]!;
-    let row = d.rows[j];
-    if (row === undefined) {
-      row = this.chains.row(value);
-      if (row === undefined) return this.maskAt(node, value);
-      d.rows[j] = row;
-    }
-    return this.maskIn(row, node, value);
-  }
-
   private maskIn(row: ChainRow, node: ChainNode, value: string): Int32Array {
     const masks = (row.masks ??= new Array<Int32Array | undefined>(row.outputs.length));
     let m = masks[node.id];
@@ -330,20 +336,7 @@ export class PrefilterCache {
   /** False when no value of any of the rule's targets can match (p.slots must be set). */
   ruleMayMatch(tx: TransactionState, p: RulePrefilter): boolean {
     const slots = p.slots!;
-    const count = this.prefilters.slotCount;
-    for (let s = 0; s < p.steps.length; s++) {
-      const node = p.steps[s]!;
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i]!;
-        const at = node.id * count + slot.index;
-        let union = this.unions[at];
-        if (union === undefined) {
-          this.unions[at] = union = this.union(tx, node, slot);
-          this.setUnions.push(at);
-        }
-        if ((union[p.word]! & p.bit) !== 0) return true;
-      }
-    }
+    for (let i = 0; i < slots.length; i++) if ((this.dataOf(tx, slots[i]!).rules[p.word]! & p.bit) !== 0) return true;
     return false;
   }
 
@@ -351,53 +344,63 @@ export class PrefilterCache {
     let d = this.slotData[slot.index];
     if (d === undefined) {
       const found = slotValues(tx, slot.target);
-      const values = typeof found === 'string' ? [found] : found.map((e) => e.value);
-      const effects = this.prefilters.effects;
-      const bits = new Int32Array(values.length);
-      const masks: Int32Array[] = new Array<Int32Array>(values.length);
-      const rows = new Array<ChainRow | undefined>(values.length);
-      let anyBits = 0;
-      let own = this.prefilters.scanner.empty;
-      for (let i = 0; i < values.length; i++) {
-        const value = values[i]!;
-        // Through the value's row where it has one: a short value's bits and mask are then
-        // worked out once for all transactions (engine/value-memory.ts).
-        const row = (rows[i] = this.chains.row(value));
-        let b: number;
-        let m: Int32Array;
-        if (row === undefined) {
-          b = effects.bitsOf(value);
-          m = this.maskOf(value);
-        } else {
-          if (row.bits < 0) row.bits = effects.bitsOf(value);
-          b = row.bits;
-          const rowMasks = (row.masks ??= new Array<Int32Array | undefined>(row.outputs.length));
-          m = rowMasks[0] ??= this.maskOf(value);
-        }
-        anyBits |= bits[i] = b;
-        own = or(own, (masks[i] = m), this.prefilters.scanner.empty);
-      }
-      this.slotData[slot.index] = d = { values, bits, masks, anyBits, own, rows };
+      const empty = this.prefilters.scanner.empty;
+      let rules = empty;
+      if (typeof found === 'string') rules = or(rules, this.ruleMask(slot.index, found), empty);
+      else for (let i = 0; i < found.length; i++) rules = or(rules, this.ruleMask(slot.index, found[i]!.value), empty);
+      this.slotData[slot.index] = d = { rules };
       this.setSlots.push(slot.index);
     }
     return d;
   }
 
-  private union(tx: TransactionState, node: ChainNode, slot: TargetSlot): Int32Array {
-    const d = this.dataOf(tx, slot);
-    const effects = this.prefilters.effects;
-    const opaque = effects.nodeOpaque[node.id] === 1;
-    const pathBits = effects.nodeBits[node.id]!;
-    // No value is changed by the chain (none, or none holds a byte that sets it off).
-    if (!opaque && (d.anyBits & pathBits) === 0) return d.own;
-    const empty = this.prefilters.scanner.empty;
-    let union = empty;
-    for (let j = 0; j < d.values.length; j++) {
-      // Untouched by the whole chain (up to case): the value's own mask holds.
-      const m = !opaque && (d.bits[j]! & pathBits) === 0 ? d.masks[j]! : this.slotMask(d, j, node);
-      union = or(union, m, empty);
+  /**
+   * The rules of a slot a value could match (SlotStep), kept in the value's row: a value that
+   * recurs (engine/value-memory.ts) costs one lookup, whatever the number of rules and steps.
+   */
+  private ruleMask(slot: number, value: string): Int32Array {
+    const row = this.chains.row(value);
+    if (row !== undefined) {
+      const bySlot = (row.slotRules ??= new Array<Int32Array | undefined>(this.prefilters.slotCount).fill(undefined));
+      return (bySlot[slot] ??= this.computeRuleMask(slot, value, row));
     }
-    return union;
+    return this.computeRuleMask(slot, value, undefined);
+  }
+
+  private computeRuleMask(slot: number, value: string, row: ChainRow | undefined): Int32Array {
+    const steps = this.prefilters.slotSteps[slot]!;
+    const empty = this.prefilters.scanner.empty;
+    const effects = this.prefilters.effects;
+    let bits = -1;
+    let own: Int32Array | undefined;
+    let out = empty;
+    for (let i = 0; i < steps.length; i++) {
+      const { node, rules } = steps[i]!;
+      let m: Int32Array;
+      if (node.depth === 0 || effects.nodeOpaque[node.id] === 0) {
+        // Untouched by the whole chain (up to case): the value's own mask holds.
+        if (bits < 0) bits = row === undefined ? effects.bitsOf(value) : row.bits >= 0 ? row.bits : (row.bits = effects.bitsOf(value));
+        if (node.depth === 0 || (bits & effects.nodeBits[node.id]!) === 0) m = own ??= this.ownMask(value, row);
+        else m = row === undefined ? this.maskAt(node, value) : this.maskIn(row, node, value);
+      } else {
+        m = row === undefined ? this.maskAt(node, value) : this.maskIn(row, node, value);
+      }
+      if (m === empty) continue;
+      for (let w = 0; w < m.length; w++) {
+        const hit = m[w]! & rules[w]!;
+        if (hit === 0) continue;
+        if (out === empty) out = new Int32Array(empty.length);
+        out[w]! |= hit;
+      }
+    }
+    return out;
+  }
+
+  /** The mask of the value itself, in its row when it has one. */
+  private ownMask(value: string, row: ChainRow | undefined): Int32Array {
+    if (row === undefined) return this.maskOf(value);
+    const masks = (row.masks ??= new Array<Int32Array | undefined>(row.outputs.length));
+    return (masks[0] ??= this.maskOf(value));
   }
 }
 
