@@ -223,7 +223,7 @@ export function buildPrefilters(rules: Iterable<Rule>, chains: ChainTree, option
     else steps.push(rule.chainNode!);
     rule.prefilter = { word: i >>> 5, bit: 1 << (i & 31), slots: ruleSlots, steps };
   });
-  const steps: Array<Map<ChainNode, Int32Array>> = Array.from({ length: slots.size }, () => new Map());
+  const steps: Array<Map<ChainNode, Int32Array>> = Array.from({ length: slots.size }, () => new Map<ChainNode, Int32Array>());
   for (const rule of filtered) {
     const p = rule.prefilter!;
     for (const slot of p.slots ?? []) {
