@@ -273,3 +273,76 @@ SecRule REQUEST_HEADERS:User-Agent "@pm curl wget" "id:4,phase:1,deny,status:403
     assert.ok(memory.has('z'.repeat(256)));
   });
 });
+
+describe('constant folding (engine/constant-folding.ts)', () => {
+  const load = (text: string, constantFolding: boolean, hostTxKeys: string[] = []) =>
+    loadRuleSet([{ text: `SecRuleEngine On\nSecRequestBodyAccess On\nSecDefaultAction "phase:1,log,auditlog,pass"\nSecDefaultAction "phase:2,log,auditlog,pass"\n${text}`, name: 'fold.conf' }], { constantFolding, hostTxKeys });
+  const outcome = (set: ReturnType<typeof rules>, uri: string, preset?: [string, string]) => {
+    const tx = new Transaction(set, {});
+    if (preset) tx.tx.set(preset[0], preset[1]);
+    tx.processUri(uri, 'GET', '1.1');
+    tx.addRequestHeader('Host', 'example.com');
+    if (!tx.processRequestHeaders()) tx.processRequestBody();
+    tx.processLogging();
+    const members = tx.tx.entries().map((e) => `${e.key}=${e.value}`).sort();
+    return JSON.stringify({ it: tx.interruption?.ruleId, ids: tx.matchedRules.map((m) => m.id), members });
+  };
+  const same = (text: string, uris: string[], hostTxKeys: string[] = []) => {
+    const on = load(text, true, hostTxKeys);
+    const off = load(text, false);
+    for (const uri of uris) assert.equal(outcome(on, uri), outcome(off, uri), uri);
+    return on;
+  };
+
+  it('works out set-up defaults and paranoia-level checks once, leaving out what they skip', () => {
+    const set = same(`SecAction "id:900000,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1"
+SecRule &TX:blocking_paranoia_level "@eq 0" "id:901120,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1"
+SecRule &TX:detection_paranoia_level "@eq 0" "id:901125,phase:1,pass,nolog,setvar:tx.detection_paranoia_level=%{TX.blocking_paranoia_level}"
+SecRule &TX:allowed "@eq 0" "id:901160,phase:1,pass,nolog,setvar:'tx.allowed=GET HEAD'"
+SecRule TX:DETECTION_PARANOIA_LEVEL "@lt 1" "id:911011,phase:1,pass,nolog,skipAfter:END-911"
+SecRule REQUEST_METHOD "!@within %{tx.allowed}" "id:911100,phase:1,block,msg:'method',setvar:tx.score=+5"
+SecRule TX:DETECTION_PARANOIA_LEVEL "@lt 2" "id:911013,phase:1,pass,nolog,skipAfter:END-911"
+SecRule ARGS "@rx pl2" "id:911200,phase:1,block,msg:'paranoid',setvar:tx.score=+5"
+SecMarker "END-911"
+SecRule TX:DETECTION_PARANOIA_LEVEL "@lt 2" "id:942013,phase:2,pass,nolog,skipAfter:END-942"
+SecRule ARGS "@rx pl2" "id:942200,phase:2,block,msg:'paranoid',setvar:tx.score=+5"
+SecMarker "END-942"
+SecRule ARGS "@rx attack" "id:942100,phase:2,block,msg:'attack',setvar:tx.score=+5"
+SecRule TX:score "@ge 5" "id:949110,phase:2,deny,status:403,msg:'score %{tx.score}'"`, ['/', '/?a=attack', '/?a=pl2', '/?a=pl2+attack']);
+    assert.ok(set.folded, 'something folds');
+    assert.equal(set.folded.folded, 7);
+    assert.equal(set.folded.dead, 2, 'the rules above paranoia level 1 are left out');
+    assert.match(outcome(set, '/?a=attack'), /"it":949110/);
+  });
+
+  it('does not count on TX members the host set, declared or not', () => {
+    const text = `SecRule &TX:preset "@eq 0" "id:1,phase:1,pass,nolog,setvar:tx.flag=absent"
+SecRule TX:flag "@streq absent" "id:2,phase:1,deny,status:403,chain"
+  SecRule REQUEST_METHOD "@streq GET" "t:none"`;
+    const off = load(text, false);
+    for (const hostKeys of [[], ['preset']]) {
+      const on = load(text, true, hostKeys);
+      if (hostKeys.length === 0) assert.equal(on.folded?.folded, 1, 'rule 1 folds when the host is not said to set TX:preset');
+      assert.equal(outcome(on, '/', ['preset', '1']), outcome(off, '/', ['preset', '1']), `host keys ${hostKeys.join()}`);
+      assert.equal(outcome(on, '/'), outcome(off, '/'));
+    }
+    assert.doesNotMatch(outcome(off, '/', ['preset', '1']), /"it":/, 'with TX:preset set, nothing denies');
+  });
+
+  it('does not fold what a rule of the request may skip or take out', () => {
+    for (const text of [
+      `SecRule ARGS:skip "@streq 1" "id:10,phase:1,pass,nolog,skipAfter:END"
+SecAction "id:11,phase:1,pass,nolog,setvar:tx.v=1"
+SecMarker "END"
+SecRule TX:v "@eq 1" "id:12,phase:1,deny,status:403"`,
+      `SecRule ARGS:off "@streq 1" "id:20,phase:1,pass,nolog,ctl:ruleRemoveById=21"
+SecAction "id:21,phase:1,pass,nolog,setvar:tx.w=1"
+SecRule TX:w "@eq 1" "id:22,phase:1,deny,status:403"`,
+      `SecRule ARGS:v "@rx ^(\\d+)$" "id:30,phase:1,pass,nolog,capture,setvar:tx.v=%{tx.1}"
+SecAction "id:31,phase:1,pass,nolog,setvar:tx.v=1"
+SecRule TX:v "@eq 1" "id:32,phase:1,deny,status:403"`,
+    ]) {
+      same(text, ['/', '/?skip=1', '/?off=1', '/?v=7']);
+    }
+  });
+});

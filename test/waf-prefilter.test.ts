@@ -230,8 +230,8 @@ function rxRules(set: RuleSet): Rule[] {
 }
 
 // As the gateway loads it: the prefilter told the paranoia level (rules above it left out).
-const crs = (paranoia: number, prefilter: boolean, valueMemory = prefilter) =>
-  loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: true }), name: 'prefilter-test.conf', baseDir: crsDir }], { prefilter, paranoia, valueMemory });
+const crs = (paranoia: number, prefilter: boolean, valueMemory = prefilter, constantFolding = prefilter) =>
+  loadRuleSet([{ text: crsDirectives({ crsDir, mode: 'On', paranoia, responseBodyAccess: true }), name: 'prefilter-test.conf', baseDir: crsDir }], { prefilter, paranoia, valueMemory, constantFolding });
 
 function readJsonl(file: string): Array<Record<string, unknown>> {
   return gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -329,7 +329,7 @@ describe('the CRS with and without the prefilter and the value memory', () => {
       if (!needShared(t)) return;
       const on = crs(paranoia, true);
       const off = crs(paranoia, false);
-      assert.ok(on.prefilters && !off.prefilters && on.values && !off.values);
+      assert.ok(on.prefilters && !off.prefilters && on.values && !off.values && on.folded && !off.folded);
       const requests = sample(every);
       let blocked = 0;
       const expected = requests.map((r) => verdict(off, r));

@@ -27,7 +27,9 @@ export function wafRuleSet(settings: WafSettings): RuleSet {
   const key = JSON.stringify(settings.sources);
   if (cached && cached.key === key && stampsOf(cached.rules.files) === cached.stamps) return cached.rules;
   // The CRS's paranoia level lets the prefilter leave out the rules of higher levels (exact either way).
-  const rules = loadRuleSet(settings.sources, settings.crsDir !== undefined ? { store, paranoia: settings.detectionParanoia } : { store });
+  // The WAF guard sets TX:PORTCULLIS_ROUTE before phase 1 (waf-guard.ts): constant folding must not count on it.
+  const hostTxKeys = ['PORTCULLIS_ROUTE'];
+  const rules = loadRuleSet(settings.sources, settings.crsDir !== undefined ? { store, paranoia: settings.detectionParanoia, hostTxKeys } : { store, hostTxKeys });
   cached = { key, stamps: stampsOf(rules.files), rules };
   return rules;
 }

@@ -49,6 +49,13 @@ export class Macro {
     return new Macro(text, parts, constant);
   }
 
+  /** The variables (and members) the text refers to, upper-cased names, keys as written. */
+  references(): Array<{ readonly variable: string; readonly key: string | undefined }> {
+    const out: Array<{ readonly variable: string; readonly key: string | undefined }> = [];
+    for (const p of this.parts) if (typeof p !== 'string') out.push(p);
+    return out;
+  }
+
   expand(scope: MacroScope): string {
     if (this.constant) return this.text;
     let out = '';

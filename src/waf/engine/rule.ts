@@ -30,7 +30,18 @@ export function xpathExpression(t: Target): string {
 export interface RuntimeAction {
   readonly name: string;
   run(tx: Transaction, rule: Rule): void;
+  /** What constant folding (engine/constant-folding.ts) must know of it; absent: nothing it folds around. */
+  readonly facts?: ActionFacts;
 }
+
+/** An action's effects on what constant folding relies on. */
+export type ActionFacts =
+  /** setvar: the collection, the key and value texts (macros unexpanded). */
+  | { readonly kind: 'setvar'; readonly collection: string; readonly key: Macro; readonly value: Macro | undefined }
+  /** ctl that takes rules out of this transaction: which ones (chain heads). */
+  | { readonly kind: 'removeRules'; readonly covers: (head: Rule) => boolean }
+  /** ctl that takes a target out of rules: which rules, and the target's variable. */
+  | { readonly kind: 'removeTarget'; readonly covers: (head: Rule) => boolean; readonly variable: string };
 
 export type DisruptiveKind = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect';
 export type AllowScope = 'all' | 'phase' | 'request';

@@ -6,6 +6,7 @@ import type { EngineSettings } from './settings.js';
 import type { PersistentStore } from './persistence.js';
 import { ChainTree } from './transform-chain.js';
 import { ValueMemory } from './value-memory.js';
+import type { FoldedProgram } from './constant-folding.js';
 import type { Prefilters } from './prefilter/rule-prefilter.js';
 
 export const PHASES = [1, 2, 3, 4, 5] as const;
@@ -19,6 +20,8 @@ export class RuleSet {
   readonly chains = new ChainTree();
   /** The literal scanners of the rule prefilter (prefilter/rule-prefilter.ts), unless turned off. */
   prefilters: Prefilters | undefined = undefined;
+  /** The program with constant rules folded (constant-folding.ts), unless turned off or nothing folds. */
+  folded: FoldedProgram | undefined = undefined;
   /** Rules with a Rule.memo bit, and the words of a row's `misses` that holds them all. */
   memoRules = 0;
   get memoWords(): number {

@@ -34,6 +34,11 @@ export class KeyedCollection {
     if (this.map.delete(key.toLowerCase())) this.cached = undefined;
   }
 
+  /** The members' names, lower-case. */
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+
   entries(): readonly Entry[] {
     return (this.cached ??= [...this.map.values()]);
   }

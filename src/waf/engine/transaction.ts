@@ -484,7 +484,18 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     if (this.allowType === 'request' && phase <= 2) return undefined;
     this.allowType = 'none';
     if (this.budgetExceeded) return this.interruption;
-    const rules = this.ruleset.phases[phase]!;
+    // The folded program (constant-folding.ts), when this transaction may use it: decided when
+    // the first phase to run is phase 1, from what the host put in TX before it.
+    const folded = this.ruleset.folded;
+    if (this.folding === undefined) this.folding = folded !== undefined && phase === 1 && this.tx.keys().every((k) => folded.hostKeys.has(k));
+    let rules = this.ruleset.phases[phase]!;
+    if (this.folding && folded !== undefined) {
+      rules = folded.phases[phase] as Rule[];
+      for (const [key, value] of folded.deltas[phase]!) {
+        if (value === undefined) this.tx.delete(key);
+        else this.tx.set(key, value);
+      }
+    }
     this.prefilter?.newPhase();
     if (this.keyIndexes.size > 0) this.keyIndexes.clear();
     this.rowsByEntries = new WeakMap();
@@ -527,6 +538,25 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     this.inspectionMs += performance.now() - started;
     if (!this.budgetExceeded && this.inspectionMs > this.budgetMs) this.exceedBudget(phase);
     return this.interruption;
+  }
+
+  /** Whether this transaction runs the folded program; undefined until its first phase. */
+  private folding: boolean | undefined = undefined;
+
+  /**
+   * Constant folding (constant-folding.ts) evaluates a rule with constant inputs on a scratch
+   * transaction: whether it left nothing but TX members and flow behind, and where it skips.
+   */
+  evaluateConstant(rule: Rule): { readonly clean: boolean; readonly skipAfter: string | undefined; readonly skip: number } {
+    const records = this.matchedRules.length;
+    const severity = this.highestSeverity;
+    this.evaluate(rule);
+    this.currentRule = undefined;
+    const clean = this.matchedRules.length === records && this.interruption === undefined && this.highestSeverity === severity && this.allowType === 'none';
+    const out = { clean, skipAfter: this.skipMarker, skip: this.skipNext };
+    this.skipMarker = undefined;
+    this.skipNext = 0;
+    return out;
   }
 
   private exceedBudget(phase: number): void {

@@ -21,6 +21,7 @@ import { readDirectives, type Directive } from './lexer.js';
 import { parseVariableList, type VariableRef } from './variable-list.js';
 import { expandGlob } from './glob.js';
 import { buildPrefilters } from '../engine/prefilter/rule-prefilter.js';
+import { foldConstants } from '../engine/constant-folding.js';
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string; readonly baseDir?: string };
 
@@ -41,6 +42,13 @@ export interface LoadOptions {
    * off is for comparing verdicts and costs.
    */
   readonly valueMemory?: boolean;
+  /**
+   * Constant folding (engine/constant-folding.ts): on by default; never changes a verdict, off
+   * for comparing.
+   */
+  readonly constantFolding?: boolean;
+  /** TX members the host sets before phase 1 (the gateway's PORTCULLIS_ROUTE): folding treats them as unknown. */
+  readonly hostTxKeys?: readonly string[];
 }
 
 /** Loads rule sources in order into one rule set; throws SecLangErrors listing every problem. */
@@ -54,6 +62,7 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
   }
   const set = builder.finish(options.valueMemory !== false);
   if (options.prefilter !== false) set.prefilters = buildPrefilters(set.rules(), set.chains, options.paranoia !== undefined ? { paranoia: options.paranoia } : {});
+  if (options.constantFolding !== false) set.folded = foldConstants(set, options.hostTxKeys);
   return set;
 }
 

@@ -2,7 +2,7 @@
 // Names and values may hold macros, expanded when the action runs. Arithmetic follows
 // ModSecurity: both sides are read as std::stoi does, anything non-numeric counting as 0.
 import { Macro } from '../macro.js';
-import type { RuntimeAction } from '../rule.js';
+import type { ActionFacts, RuntimeAction } from '../rule.js';
 import type { Transaction } from '../transaction.js';
 import { registerAction, requireValue } from './action.js';
 import { cStoi } from '../../operators/c-integer.js';
@@ -13,12 +13,15 @@ type Op = 'set' | 'setOne' | 'add' | 'sub' | 'delete';
 
 class SetVar implements RuntimeAction {
   readonly name = 'setvar';
+  readonly facts: ActionFacts;
   constructor(
     private readonly collection: string,
     private readonly key: Macro,
     private readonly op: Op,
     private readonly value: Macro | undefined,
-  ) {}
+  ) {
+    this.facts = { kind: 'setvar', collection, key, value };
+  }
 
   run(tx: Transaction): void {
     const target = tx.writableCollection(this.collection);
