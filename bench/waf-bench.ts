@@ -175,7 +175,7 @@ local function digitsOf(s, map)
 end
 local function vary(req)
   local map = permutation()
-  local split = string.find(req, "\r\n\r\n", 1, true)
+  local split = string.find(req, "\\r\\n\\r\\n", 1, true)
   local head, body = string.sub(req, 1, split + 3), string.sub(req, split + 4)
   head = string.gsub(head, "^([^ ]+ [^ ?]*)(%?[^ ]*)", function(path, query) return path .. digitsOf(query, map) end)
   head = string.gsub(head, "(session=)(%x+)", function(name, value) return name .. digitsOf(value, map) end)
@@ -208,6 +208,21 @@ async function checkAnswers(name: string, port: number, mix: readonly MixRequest
   }
   if (wrong.length > 0) throw new Error(`${name} does not answer the mix with verdicts, so it cannot be timed on it: ${wrong.join('; ')}`);
   return answers;
+}
+
+/**
+ * The load must be the mix: the share of answers other than 2xx must be the share of the mix a
+ * side refused when each request was sent once (varied requests keep their verdicts, see
+ * waf-mix.ts). A broken script, or variants a side parses differently, would otherwise be
+ * timed as if they were the mix.
+ */
+function checkShare(name: string, load: string, res: WrkResult, answers: Record<string, number>): void {
+  const statuses = Object.values(answers);
+  const expected = statuses.filter((s) => s !== 200).length / statuses.length;
+  const got = res.non2xx / Math.max(1, res.requests);
+  if (Math.abs(got - expected) > 0.05) {
+    throw new Error(`${name} answered ${(got * 100).toFixed(1)}% of the ${load} load with other than 2xx, but ${(expected * 100).toFixed(1)}% of the mix when checked: the load is not the mix`);
+  }
 }
 
 async function endToEnd(shared: string, crsDir: string, tmp: string) {
@@ -244,6 +259,7 @@ async function endToEnd(shared: string, crsDir: string, tmp: string) {
           // ModSecurity is two orders of magnitude slower: fewer connections keep its latency sane.
           const res = await runWrk(url, { connections: name === 'modsecurity' ? Math.min(connections, 8) : connections, seconds, scriptDir: tmp, script });
           (results[load]![name] ??= []).push(res);
+          checkShare(name, load, res, load === 'mix' ? answers[name as keyof typeof answers] : { 'get-plain': 200 });
           process.stderr.write(`bench: round ${r} ${load.padEnd(5)} ${name.padEnd(16)} ${Math.round(res.rps)} req/s  p50 ${res.p50Ms} ms  p99 ${res.p99Ms} ms\n`);
         }
       }

@@ -73,6 +73,9 @@ export function runWrk(url: string, o: WrkOptions): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { env: { ...process.env, ...o.env }, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`wrk failed: ${stderr || err.message}`));
+      // wrk reports a broken script on stderr and then sends its default request instead:
+      // figures for a load nobody asked for. That is a failure of the benchmark.
+      if (/\.lua:\d+:|PANIC|attempt to/.test(stderr)) return reject(new Error(`wrk script error: ${stderr.trim().slice(0, 500)}`));
       resolve(parseWrk(stdout, url, o.connections, o.seconds));
     });
   });
