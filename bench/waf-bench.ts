@@ -179,7 +179,9 @@ local function vary(req)
   local head, body = string.sub(req, 1, split + 3), string.sub(req, split + 4)
   head = string.gsub(head, "^([^ ]+ [^ ?]*)(%?[^ ]*)", function(path, query) return path .. digitsOf(query, map) end)
   head = string.gsub(head, "(session=)(%x+)", function(name, value) return name .. digitsOf(value, map) end)
-  if string.find(head, "Content-Type: application/json", 1, true) or string.find(head, "Content-Type: application/x-www-form-urlencoded", 1, true) then
+  if string.find(head, "Content-Type: application/json", 1, true) then
+    body = (string.gsub(body, "%d", map))
+  elseif string.find(head, "Content-Type: application/x-www-form-urlencoded", 1, true) then
     body = digitsOf(body, map)
   end
   return head .. body

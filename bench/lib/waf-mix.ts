@@ -129,7 +129,9 @@ export function varied(r: MixRequest, perm: readonly string[]): MixRequest {
   const target = q === -1 ? r.target : r.target.slice(0, q) + digits(r.target.slice(q));
   const headers = r.headers.map(([k, v]) => (k === 'Cookie' ? [k, v.replace(/session=[0-9a-f]+/, digits)] as const : [k, v] as const));
   const type = r.headers.find(([k]) => k === 'Content-Type')?.[1] ?? '';
-  const body = type === 'application/json' || type === 'application/x-www-form-urlencoded' ? digits(r.body) : r.body;
+  // A JSON body has no percent-escapes: every digit goes through (wrk then does it with one
+  // table-driven gsub, cheap enough not to slow the client down on 20 KB bodies).
+  const body = type === 'application/json' ? r.body.replace(/[0-9]/g, (d) => perm[d.charCodeAt(0) - 48]!) : type === 'application/x-www-form-urlencoded' ? digits(r.body) : r.body;
   return { ...r, target, headers, body };
 }
 
