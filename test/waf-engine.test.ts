@@ -296,6 +296,7 @@ describe('constant folding (engine/constant-folding.ts)', () => {
 
   it('works out set-up defaults and paranoia-level checks once, leaving out what they skip', () => {
     const set = same(`SecAction "id:900000,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1"
+SecAction "id:901200,phase:1,pass,nolog,setvar:tx.score=0"
 SecRule &TX:blocking_paranoia_level "@eq 0" "id:901120,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=1"
 SecRule &TX:detection_paranoia_level "@eq 0" "id:901125,phase:1,pass,nolog,setvar:tx.detection_paranoia_level=%{TX.blocking_paranoia_level}"
 SecRule &TX:allowed "@eq 0" "id:901160,phase:1,pass,nolog,setvar:'tx.allowed=GET HEAD'"
@@ -308,9 +309,13 @@ SecRule TX:DETECTION_PARANOIA_LEVEL "@lt 2" "id:942013,phase:2,pass,nolog,skipAf
 SecRule ARGS "@rx pl2" "id:942200,phase:2,block,msg:'paranoid',setvar:tx.score=+5"
 SecMarker "END-942"
 SecRule ARGS "@rx attack" "id:942100,phase:2,block,msg:'attack',setvar:tx.score=+5"
+SecRule TX:DETECTION_PARANOIA_LEVEL "@ge 2" "id:949053,phase:2,pass,nolog,chain"
+  SecRule TX:score "@ge 1" "setvar:tx.pl2_seen=1"
 SecRule TX:score "@ge 5" "id:949110,phase:2,deny,status:403,msg:'score %{tx.score}'"`, ['/', '/?a=attack', '/?a=pl2', '/?a=pl2+attack']);
     assert.ok(set.folded, 'something folds');
-    assert.equal(set.folded.folded, 7);
+    // The score's initial 0 folds although detection rules add to it later; the chained rule
+    // whose head never matches at paranoia 1 is left out.
+    assert.equal(set.folded.folded, 9);
     assert.equal(set.folded.dead, 2, 'the rules above paranoia level 1 are left out');
     assert.match(outcome(set, '/?a=attack'), /"it":949110/);
   });
@@ -338,11 +343,14 @@ SecRule TX:v "@eq 1" "id:12,phase:1,deny,status:403"`,
       `SecRule ARGS:off "@streq 1" "id:20,phase:1,pass,nolog,ctl:ruleRemoveById=21"
 SecAction "id:21,phase:1,pass,nolog,setvar:tx.w=1"
 SecRule TX:w "@eq 1" "id:22,phase:1,deny,status:403"`,
+      `SecRule ARGS:a "@streq 1" "id:40,phase:1,pass,nolog,setvar:tx.s=+1"
+SecAction "id:41,phase:1,pass,nolog,setvar:tx.s=0"
+SecRule TX:s "@eq 0" "id:42,phase:1,deny,status:403"`,
       `SecRule ARGS:v "@rx ^(\\d+)$" "id:30,phase:1,pass,nolog,capture,setvar:tx.v=%{tx.1}"
 SecAction "id:31,phase:1,pass,nolog,setvar:tx.v=1"
 SecRule TX:v "@eq 1" "id:32,phase:1,deny,status:403"`,
     ]) {
-      same(text, ['/', '/?skip=1', '/?off=1', '/?v=7']);
+      same(text, ['/', '/?skip=1', '/?off=1', '/?v=7', '/?a=1']);
     }
   });
 });

@@ -66,39 +66,60 @@ export function foldConstants(set: RuleSet, hostTxKeys: readonly string[] = []):
     if (refsOf(h.operatorParam).some((ref) => MATCHED.has(ref.variable))) return undefined;
   }
 
+  // Positions in execution order (phase by phase); a member is known at a position when only
+  // folded rules wrote it before (the host's members never are).
+  const position = new Map<Rule, number>();
+  heads.forEach((h, i) => position.set(h, i));
+  // Rules found not to fold where they stand are treated as kept, and the analysis runs again.
+  const blocked = new Set<Rule>();
+  for (let attempt = 0; attempt <= heads.length; attempt++) {
+    const result = analyse(set, heads, position, hostKeys, blocked);
+    if (result === undefined || 'phases' in result) return result;
+    blocked.add(result.block);
+  }
+  return undefined;
+}
+
+/** One pass: the folded program, a rule with writes that cannot fold where it stands, or undefined to give up. */
+function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rule, number>, hostKeys: ReadonlySet<string>, blocked: ReadonlySet<Rule>): FoldedProgram | { readonly block: Rule } | undefined {
   const candidates = new Map<Rule, Candidate>();
-  const unknown = new Set(hostKeys);
-  const prefixes: string[] = [];
+  const firstWrite = new Map<string, number>();
+  const prefixes: Array<{ readonly prefix: string; readonly at: number }> = [];
+  const written = (k: string, at: number) => firstWrite.set(k, Math.min(at, firstWrite.get(k) ?? Infinity));
+  for (const k of hostKeys) written(k, -1);
   for (const h of heads) {
-    const c = candidateOf(h);
+    const c = blocked.has(h) ? undefined : candidateOf(h);
     if (c !== undefined) {
       candidates.set(h, c);
       continue;
     }
+    const at = position.get(h)!;
     for (let r: Rule | undefined = h; r; r = r.chainChild) {
-      if (r.capture) for (let i = 0; i <= 9; i++) unknown.add(String(i));
+      if (r.capture) for (let i = 0; i <= 9; i++) written(String(i), at);
       for (const a of r.setvars) {
         const f = a.facts;
         if (f?.kind !== 'setvar' || f.collection !== 'TX') continue;
-        const at = f.key.text.indexOf('%{');
-        if (at === -1) unknown.add(f.key.text.trim().toLowerCase());
-        else if (at === 0) return undefined; // may write any member
-        else prefixes.push(f.key.text.slice(0, at).trim().toLowerCase());
+        const macro = f.key.text.indexOf('%{');
+        if (macro === -1) written(f.key.text.trim().toLowerCase(), at);
+        else if (macro === 0) return undefined; // may write any member
+        else prefixes.push({ prefix: f.key.text.slice(0, macro).trim().toLowerCase(), at });
       }
     }
   }
-  const isUnknown = (k: string) => unknown.has(k) || prefixes.some((p) => k.startsWith(p));
-  // A candidate reading or writing an unknown member is not constant; its writes become unknown.
+  const knownAt = (k: string, at: number) => (firstWrite.get(k) ?? Infinity) > at && !prefixes.some((p) => p.at < at && k.startsWith(p.prefix));
+  // A candidate reading or writing a member some kept rule wrote before it is not constant (a
+  // kept rule may still write it later: the anomaly scores that 901200 sets to 0); its writes
+  // then count as those of a kept rule.
   for (let changed = true; changed; ) {
     changed = false;
     for (const [r, c] of candidates) {
-      if (![...c.reads, ...c.writes].some(isUnknown)) continue;
+      const at = position.get(r)!;
+      if ([...c.reads, ...c.writes].every((k) => knownAt(k, at))) continue;
       candidates.delete(r);
-      for (const k of c.writes) unknown.add(k);
+      for (const k of c.writes) written(k, at);
       changed = true;
     }
   }
-  if (candidates.size === 0) return undefined;
 
   const scratch = new Transaction(set, {});
   const phases: Rule[][] = [[]];
@@ -140,6 +161,18 @@ export function foldConstants(set: RuleSet, hostTxKeys: readonly string[] = []):
         out.push(rule);
         continue;
       }
+      // A chained rule whose head reads only known members and sets nothing, and never matches:
+      // the whole rule never matches and leaves nothing, whatever else happens around it (but
+      // a kept rule's skip counts rules, so none is left out within its reach).
+      if (rule.chained && maybeSkipCount === 0) {
+        const head = headCandidateOf(rule);
+        if (head !== undefined && head.writes.size === 0 && [...head.reads].every((k) => knownAt(k, position.get(rule)!)) && !(p === 5 && [...head.reads].some((k) => (lastWritten.get(k) ?? 1) > 1))) {
+          if (!scratch.constantHeadMatches(rule)) {
+            folded++;
+            continue;
+          }
+        }
+      }
       const c = candidates.get(rule);
       const coveredBy = removers.filter((f) => f.kind !== 'setvar' && f.covers(rule));
       let fold = c !== undefined && maybeSkip.size === 0 && maybeSkipCount === 0 && !coveredBy.some((f) => f.kind === 'removeTarget');
@@ -147,7 +180,7 @@ export function foldConstants(set: RuleSet, hostTxKeys: readonly string[] = []):
       // Phase 5 runs after an interruption: it cannot count on phases 2-4 having run.
       if (fold && p === 5 && [...c!.reads].some((k) => (lastWritten.get(k) ?? 1) > 1)) fold = false;
       if (!fold) {
-        if (c !== undefined && c.writes.size > 0) return undefined;
+        if (c !== undefined && c.writes.size > 0) return { block: rule };
         out.push(rule);
         if (maybeSkipCount > 0) maybeSkipCount--;
         if (rule.skipAfter !== undefined) maybeSkip.add(rule.skipAfter);
@@ -158,7 +191,7 @@ export function foldConstants(set: RuleSet, hostTxKeys: readonly string[] = []):
         continue;
       }
       const o = scratch.evaluateConstant(rule);
-      if (!o.clean) return undefined;
+      if (!o.clean) return { block: rule };
       folded++;
       for (const k of c!.writes) {
         touched.set(k, k);
@@ -186,7 +219,13 @@ function refsOf(text: string): Array<{ readonly variable: string; readonly key: 
 
 /** What a rule with constant inputs reads and writes; undefined when it is not one. */
 function candidateOf(r: Rule): Candidate | undefined {
-  if (r.chained || r.capture || r.afterMatch.length > 0 || r.exclusions.length > 0) return undefined;
+  if (r.chained || r.afterMatch.length > 0) return undefined;
+  return headCandidateOf(r);
+}
+
+/** As candidateOf for the rule itself, its chain and after-match actions left aside. */
+function headCandidateOf(r: Rule): Candidate | undefined {
+  if (r.capture || r.exclusions.length > 0) return undefined;
   if (!r.unconditional && (r.operator === undefined || r.targets.length === 0)) return undefined;
   const reads = new Set<string>();
   const writes = new Set<string>();

@@ -576,24 +576,8 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   /** Evaluates a rule and, when it matched, its chain; true when the whole chain matched. */
   private evaluate(rule: Rule): boolean {
     this.currentRule = rule;
-    let matched = false;
-    if (rule.unconditional) {
-      matched = true;
-      for (const a of rule.setvars) a.run(this, rule);
-    } else if (rule.prefilter?.slots !== undefined && !this.prefilter!.ruleMayMatch(this, rule.prefilter)) {
-      // No value of any target holds a literal the operator needs (prefilter/rule-prefilter.ts).
-      matched = false;
-    } else if (rule.txMember !== undefined && this.targetRemovals.length === 0) {
-      // What evaluateTarget would do for this one target, without the general path's steps.
-      matched = this.testTxMember(rule, rule.txMember);
-      if (this.interruption) return false;
-    } else {
-      for (const target of rule.targets) {
-        if (this.targetRemoved(rule, target, undefined)) continue;
-        if (this.evaluateTarget(rule, target)) matched = true;
-        if (this.interruption) return false;
-      }
-    }
+    const matched = this.matchesOwn(rule);
+    if (this.interruption) return false;
     if (!matched) {
       this.matchedVar = undefined;
       this.matchedVarName = undefined;
@@ -607,6 +591,40 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     }
     this.afterFullMatch(rule);
     return true;
+  }
+
+  /** Whether the rule itself (not its chain) matched: its targets tested, its setvars run per match. */
+  private matchesOwn(rule: Rule): boolean {
+    if (rule.unconditional) {
+      for (const a of rule.setvars) a.run(this, rule);
+      return true;
+    }
+    // No value of any target holds a literal the operator needs (prefilter/rule-prefilter.ts).
+    if (rule.prefilter?.slots !== undefined && !this.prefilter!.ruleMayMatch(this, rule.prefilter)) return false;
+    // What evaluateTarget would do for this one target, without the general path's steps.
+    if (rule.txMember !== undefined && this.targetRemovals.length === 0) return this.testTxMember(rule, rule.txMember);
+    let matched = false;
+    for (const target of rule.targets) {
+      if (this.targetRemoved(rule, target, undefined)) continue;
+      if (this.evaluateTarget(rule, target)) matched = true;
+      if (this.interruption) return false;
+    }
+    return matched;
+  }
+
+  /**
+   * Constant folding: whether the head of a chained rule with constant inputs and no setvar
+   * matches, its chain left alone (a head that never matches makes the whole rule dead).
+   */
+  constantHeadMatches(rule: Rule): boolean {
+    this.currentRule = rule;
+    const matched = this.matchesOwn(rule);
+    this.currentRule = undefined;
+    this.matchedVar = undefined;
+    this.matchedVarName = undefined;
+    this.matchedVars.length = 0;
+    this.chainMatches = [];
+    return matched;
   }
 
   /** A rule whose only target is one TX member (Rule.txMember), as evaluateTarget tests it. */
