@@ -10,16 +10,22 @@
 // their skips pass over (dead), and sets, when each phase starts, the TX members the folded
 // rules of that phase leave behind.
 //
-// Exactness rests on these conditions (each checked here; when one fails for a rule that
-// writes TX, nothing is folded):
-// - a folded rule reads only TX members (targets, operator parameter, setvar texts) that no
-//   other rule writes and the host does not set (`hostKeys`, e.g. the gateway's route name);
+// Exactness rests on these conditions, each checked here. A rule that writes TX and fails one
+// where it stands is kept, and the analysis runs again with it counted as a kept writer:
+// - a folded rule reads and writes only TX members (targets, operator parameter, setvar
+//   texts) that are *known* where it stands: written before it by folded rules only, never
+//   by a kept rule, never set by the host (`hostKeys`, e.g. the gateway's route name); kept
+//   rules may write them later (901200 sets the anomaly scores to 0, detection rules add);
 // - its effects are setvars on TX with constant names, skip and skipAfter; a match leaves no
 //   log record, no severity, no interruption (checked by evaluating it);
 // - no kept rule before it may skip over it, or take it out (ctl:ruleRemove*) unless the same
-//   ctl takes out every rule it skips; no kept rule before it in the phase reads what it writes,
-//   or (if it writes) may interrupt or allow;
-// - no kept chain head reads MATCHED_VAR(S) left by a rule before it;
+//   ctl takes out every rule it skips; no kept rule before it in the phase reads what it
+//   writes, or (if it writes) may interrupt or allow;
+// - a phase-5 rule does not read what folded rules of phases 2-4 wrote (phase 5 also runs
+//   after an interruption that kept those phases from running);
+// - no kept chain head reads MATCHED_VAR(S) left by a rule before it (else nothing folds);
+// - a chained rule is left out whole only when its head, with known inputs and no setvar,
+//   never matches, and no kept rule's skip count reaches it;
 // - a transaction uses the folded program only when its TX holds nothing but host keys when
 //   phase 1 starts (Transaction.runPhase).
 import { Macro } from './macro.js';
