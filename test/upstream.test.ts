@@ -182,9 +182,12 @@ describe('mutated upstream responses', () => {
   const FIELD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+: ?[^\r\n\0]*$/;
 
   // Without response guards the upstream's field lines are passed through; with the WAF (a
-  // response guard) they go through the field list. Both must hold to the same rules.
+  // response guard) they are read as a field list and then passed through; with the response
+  // body inspected the head is held back and written from the field list. All must hold to
+  // the same rules.
   const WAF = `waf:\n  mode: block\n  crs: none\n  rules: |\n    SecRule RESPONSE_HEADERS:X-Never "@streq yes" "id:10,phase:3,deny"\n`;
-  for (const [name, extra, seed] of [['passed through', '', 20261203], ['through a response guard (WAF)', WAF, 20261204]] as const) {
+  const HELD = `${WAF}  responseBody:\n    inspect: true\n`;
+  for (const [name, extra, seed] of [['passed through', '', 20261203], ['through a response guard (WAF)', WAF, 20261204], ['held for the response body (WAF)', HELD, 20261205]] as const) {
     it(`answers every request with a well-formed head (or a 502), and keeps serving: ${name}`, async () => {
       await mutatedResponses(extra, seed);
     });

@@ -164,7 +164,9 @@ export class UpstreamCall implements UpstreamHandler, ConnectionWaiter, Cancella
         return;
       }
     }
-    this.writeHead(status, out);
+    // The guards only read the fields (a readonly list) and let the response through: it goes
+    // out as it came, less the dropped fields, as when nothing looks at it.
+    this.forward(head, dropped);
   }
 
   /** Writes the head from runs of the upstream's own field lines, skipping the dropped ones. */
