@@ -29,7 +29,7 @@
 // - a transaction uses the folded program only when its TX holds nothing but host keys when
 //   phase 1 starts (Transaction.runPhase).
 import { Macro } from './macro.js';
-import type { ActionFacts, Rule } from './rule.js';
+import { selects, type RemovalFacts, type Rule, type RuleSelector } from './rule.js';
 import { PHASES, type RuleSet } from './ruleset.js';
 import { Transaction } from './transaction.js';
 import type { KeyPattern } from '../regex/key-pattern.js';
@@ -113,16 +113,20 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
     }
   }
   const knownAt = (k: string, at: number) => (firstWrite.get(k) ?? Infinity) > at && !prefixes.some((p) => p.at < at && k.startsWith(p.prefix));
+  const allKnown = (keys: Iterable<string>, r: Rule) => {
+    const at = position.get(r)!;
+    for (const k of keys) if (!knownAt(k, at)) return false;
+    return true;
+  };
   // A candidate reading or writing a member some kept rule wrote before it is not constant (a
   // kept rule may still write it later: the anomaly scores that 901200 sets to 0); its writes
   // then count as those of a kept rule.
   for (let changed = true; changed; ) {
     changed = false;
     for (const [r, c] of candidates) {
-      const at = position.get(r)!;
-      if ([...c.reads, ...c.writes].every((k) => knownAt(k, at))) continue;
+      if (allKnown(c.reads, r) && allKnown(c.writes, r)) continue;
       candidates.delete(r);
-      for (const k of c.writes) written(k, at);
+      for (const k of c.writes) written(k, position.get(r)!);
       changed = true;
     }
   }
@@ -135,14 +139,20 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
   // Flow left by folded rules (taken for certain) and by kept rules (maybe taken).
   let skipping: string | undefined;
   let skipCount = 0;
-  let guards: Array<(r: Rule) => boolean> = [];
+  let guards: RuleSelector[] = [];
   const maybeSkip = new Set<string>();
   let maybeSkipCount = 0;
-  const removers: ActionFacts[] = [];
+  const removers: RemovalFacts[] = [];
   const lastWritten = new Map<string, number>();
   for (const p of PHASES) {
     const out: Rule[] = [];
-    const touched = new Map<string, string>();
+    const touched = new Set<string>();
+    // Phase 5 runs after an interruption too: it cannot count on phases 2-4 having run.
+    const afterUncertainPhases = (reads: Iterable<string>) => {
+      if (p !== 5) return false;
+      for (const k of reads) if ((lastWritten.get(k) ?? 1) > 1) return true;
+      return false;
+    };
     const readsBefore: Reads = { keys: new Set(), patterns: [], all: false };
     let barrier = false;
     for (const rule of set.phases[p]!) {
@@ -156,7 +166,7 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
         if (rule.marker === undefined) {
           // A folded rule that a ctl may take out skips only if it runs: what it skips must
           // be taken out by the same ctl.
-          if (guards.some((covers) => !covers(rule))) return undefined;
+          if (guards.some((g) => !selects(g, rule))) return undefined;
           if (skipping === undefined && --skipCount === 0) guards = [];
         }
         dead++;
@@ -172,7 +182,7 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
       // a kept rule's skip counts rules, so none is left out within its reach).
       if (rule.chained && maybeSkipCount === 0) {
         const head = headCandidateOf(rule);
-        if (head !== undefined && head.writes.size === 0 && [...head.reads].every((k) => knownAt(k, position.get(rule)!)) && !(p === 5 && [...head.reads].some((k) => (lastWritten.get(k) ?? 1) > 1))) {
+        if (head !== undefined && head.writes.size === 0 && allKnown(head.reads, rule) && !afterUncertainPhases(head.reads)) {
           if (!scratch.constantHeadMatches(rule)) {
             folded++;
             continue;
@@ -180,11 +190,10 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
         }
       }
       const c = candidates.get(rule);
-      const coveredBy = removers.filter((f) => f.kind !== 'setvar' && f.covers(rule));
+      const coveredBy = removers.filter((f) => selects(f.rules, rule));
       let fold = c !== undefined && maybeSkip.size === 0 && maybeSkipCount === 0 && !coveredBy.some((f) => f.kind === 'removeTarget');
       if (fold && c!.writes.size > 0 && (barrier || coveredBy.length > 0 || readsAny(readsBefore, c!.writes))) fold = false;
-      // Phase 5 runs after an interruption: it cannot count on phases 2-4 having run.
-      if (fold && p === 5 && [...c!.reads].some((k) => (lastWritten.get(k) ?? 1) > 1)) fold = false;
+      if (fold && afterUncertainPhases(c!.reads)) fold = false;
       if (!fold) {
         if (c !== undefined && c.writes.size > 0) return { block: rule };
         out.push(rule);
@@ -193,24 +202,24 @@ function analyse(set: RuleSet, heads: readonly Rule[], position: ReadonlyMap<Rul
         if (rule.skip > 0) maybeSkipCount = Math.max(maybeSkipCount, rule.skip);
         if (mayStop(rule, set)) barrier = true;
         addReads(readsBefore, rule);
-        for (let r: Rule | undefined = rule; r; r = r.chainChild) for (const a of r.afterMatch) if (a.facts !== undefined) removers.push(a.facts);
+        for (let r: Rule | undefined = rule; r; r = r.chainChild) for (const a of r.afterMatch) if (a.facts !== undefined && a.facts.kind !== 'setvar') removers.push(a.facts);
         continue;
       }
       const o = scratch.evaluateConstant(rule);
       if (!o.clean) return { block: rule };
       folded++;
       for (const k of c!.writes) {
-        touched.set(k, k);
+        touched.add(k);
         lastWritten.set(k, p);
       }
       if (o.skipAfter !== undefined || o.skip > 0) {
         skipping = o.skipAfter;
         skipCount = o.skipAfter === undefined ? o.skip : 0;
-        guards = coveredBy.map((f) => (f.kind === 'setvar' ? () => true : f.covers));
+        guards = coveredBy.map((f) => f.rules);
       }
     }
     phases.push(out);
-    deltas.push([...touched.keys()].map((k) => {
+    deltas.push([...touched].map((k) => {
       const e = scratch.tx.getEntry(k);
       return [e?.key ?? k, e?.value] as const;
     }));

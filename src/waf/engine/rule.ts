@@ -34,14 +34,32 @@ export interface RuntimeAction {
   readonly facts?: ActionFacts;
 }
 
+/** The rules a ctl:ruleRemove* or ctl:ruleRemoveTarget* names: by id ranges, tag or message. */
+export interface RuleSelector {
+  readonly byId?: ReadonlyArray<readonly [number, number]>;
+  readonly byTag?: string;
+  readonly byMsg?: string;
+}
+
+/** Whether a selector names this (chain head) rule: every criterion it has must hold. */
+export function selects(s: RuleSelector, head: Rule): boolean {
+  if (s.byId !== undefined && !s.byId.some(([a, b]) => head.id >= a && head.id <= b)) return false;
+  if (s.byTag !== undefined && !head.tags.includes(s.byTag)) return false;
+  return s.byMsg === undefined || head.msg?.text === s.byMsg;
+}
+
+/** A ctl's removal, as constant folding sees it. */
+export type RemovalFacts =
+  /** Takes rules out of this transaction. */
+  | { readonly kind: 'removeRules'; readonly rules: RuleSelector }
+  /** Takes a target out of rules: which rules, and the target's variable. */
+  | { readonly kind: 'removeTarget'; readonly rules: RuleSelector; readonly variable: string };
+
 /** An action's effects on what constant folding relies on. */
 export type ActionFacts =
   /** setvar: the collection, the key and value texts (macros unexpanded). */
   | { readonly kind: 'setvar'; readonly collection: string; readonly key: Macro; readonly value: Macro | undefined }
-  /** ctl that takes rules out of this transaction: which ones (chain heads). */
-  | { readonly kind: 'removeRules'; readonly covers: (head: Rule) => boolean }
-  /** ctl that takes a target out of rules: which rules, and the target's variable. */
-  | { readonly kind: 'removeTarget'; readonly covers: (head: Rule) => boolean; readonly variable: string };
+  | RemovalFacts;
 
 export type DisruptiveKind = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect';
 export type AllowScope = 'all' | 'phase' | 'request';

@@ -34,9 +34,10 @@ export class KeyedCollection {
     if (this.map.delete(key.toLowerCase())) this.cached = undefined;
   }
 
-  /** The members' names, lower-case. */
-  keys(): string[] {
-    return [...this.map.keys()];
+  /** Whether every member's (lower-case) name is in `allowed`. */
+  onlyKeysIn(allowed: ReadonlySet<string>): boolean {
+    for (const k of this.map.keys()) if (!allowed.has(k)) return false;
+    return true;
   }
 
   entries(): readonly Entry[] {

@@ -22,7 +22,7 @@ import { ChainCache, type ChainNode, type ChainRow } from './transform-chain.js'
 import { SearchTimeout } from '../regex/search-watchdog.js';
 import { PrefilterCache } from './prefilter/rule-prefilter.js';
 import { PersistentCollection } from './persistence.js';
-import { xpathExpression, type Rule, type Target } from './rule.js';
+import { selects, xpathExpression, type Rule, type RuleSelector, type Target } from './rule.js';
 import type { RuleSet } from './ruleset.js';
 import type { EngineMode } from './settings.js';
 import { KeyedCollection, TransactionState } from './transaction-state.js';
@@ -87,11 +87,7 @@ export interface RemovedTarget {
   readonly keyRegex: KeyPattern | undefined;
 }
 
-interface TargetRemoval extends RemovedTarget {
-  readonly byId?: ReadonlyArray<readonly [number, number]>;
-  readonly byTag?: string;
-  readonly byMsg?: string;
-}
+interface TargetRemoval extends RemovedTarget, RuleSelector {}
 
 const NO_REMOVALS: TargetRemoval[] = [];
 /**
@@ -487,10 +483,10 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // The folded program (constant-folding.ts), when this transaction may use it: decided when
     // the first phase to run is phase 1, from what the host put in TX before it.
     const folded = this.ruleset.folded;
-    if (this.folding === undefined) this.folding = folded !== undefined && phase === 1 && this.tx.keys().every((k) => folded.hostKeys.has(k));
-    let rules = this.ruleset.phases[phase]!;
+    if (this.folding === undefined) this.folding = folded !== undefined && phase === 1 && this.tx.onlyKeysIn(folded.hostKeys);
+    let rules: readonly Rule[] = this.ruleset.phases[phase]!;
     if (this.folding && folded !== undefined) {
-      rules = folded.phases[phase] as Rule[];
+      rules = folded.phases[phase]!;
       for (const [key, value] of folded.deltas[phase]!) {
         if (value === undefined) this.tx.delete(key);
         else this.tx.set(key, value);
@@ -747,7 +743,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     // Most rules are concerned by none: no list is made for them.
     let out = NO_REMOVALS;
     for (const r of this.targetRemovals) {
-      if (!removalApplies(r, head)) continue;
+      if (!selects(r, head)) continue;
       if (out === NO_REMOVALS) out = [];
       out.push(r);
     }
@@ -809,7 +805,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
     const row = steps.length === 0 && memo < 0 ? undefined : given ?? this.transformed.row(value);
     // A (non-negated) multiMatch rule with a pure operator: a value none of whose steps matched
     // before leaves nothing behind and is passed over (engine/value-memory.ts).
-    if (memo >= 0 && row !== undefined && row.misses !== undefined && (row.misses[memo >>> 5]! & (1 << (memo & 31))) !== 0) return false;
+    if (memo >= 0 && row !== undefined && missed(row, memo)) return false;
     const path = row === undefined ? undefined : rule.chainNode?.path;
     const p = rule.prefilter;
     let any = this.tryChecked(rule, op, name, key, value);
@@ -825,7 +821,7 @@ export class Transaction extends TransactionState implements MacroScope, Operato
       else hit = this.tryOnce(rule, op, name, key, next);
       if (hit) any = true;
     }
-    if (!any && memo >= 0 && row !== undefined) (row.misses ??= new Int32Array(this.ruleset.memoWords))[memo >>> 5]! |= 1 << (memo & 31);
+    if (!any && memo >= 0 && row !== undefined) rememberMiss(row, memo, this.ruleset.memoWords);
     return any;
   }
 
@@ -842,13 +838,10 @@ export class Transaction extends TransactionState implements MacroScope, Operato
    */
   private tryRemembered(rule: Rule, op: NonNullable<Rule['operator']>, name: string, key: string | undefined, row: ChainRow, node: ChainNode, value: string): boolean {
     const out = this.transformed.outputAt(row, node, value);
-    const word = rule.memo >>> 5;
-    const bit = 1 << (rule.memo & 31);
-    const misses = row.misses;
-    if (misses !== undefined && (misses[word]! & bit) !== 0) return this.ruledOut(rule, name, key, out);
+    if (missed(row, rule.memo)) return this.ruledOut(rule, name, key, out);
     if (this.captures.length > 0) this.captures.length = 0;
     if (op.evaluate(this, out)) return !rule.negated && this.recordMatch(rule, memberName(name, key), out);
-    (row.misses ??= new Int32Array(this.ruleset.memoWords))[word]! |= bit;
+    rememberMiss(row, rule.memo, this.ruleset.memoWords);
     return rule.negated && this.recordMatch(rule, memberName(name, key), out);
   }
 
@@ -1057,20 +1050,19 @@ export class Transaction extends TransactionState implements MacroScope, Operato
   }
 }
 
+/** Whether the value of this row is remembered as one the rule with this Rule.memo bit did not match. */
+function missed(row: ChainRow, memo: number): boolean {
+  return row.misses !== undefined && (row.misses[memo >>> 5]! & (1 << (memo & 31))) !== 0;
+}
+
+/** Remembers that the rule with this Rule.memo bit did not match the row's value. */
+function rememberMiss(row: ChainRow, memo: number, words: number): void {
+  (row.misses ??= new Int32Array(words))[memo >>> 5]! |= 1 << (memo & 31);
+}
+
 /** A variable's full name: "ARGS:id" for a member, the bare name otherwise. */
 function memberName(name: string, key: string | undefined): string {
   return key === undefined ? name : `${name}:${key}`;
-}
-
-/** Whether a ctl:ruleRemoveTarget* removal names this (chain head) rule. */
-function removalApplies(r: TargetRemoval, head: Rule): boolean {
-  if (r.byId) {
-    let hit = false;
-    for (const [a, b] of r.byId) if (head.id >= a && head.id <= b) hit = true;
-    if (!hit) return false;
-  }
-  if (r.byTag !== undefined && !head.tags.includes(r.byTag)) return false;
-  return r.byMsg === undefined || head.msg?.text === r.byMsg;
 }
 
 /**

@@ -3,7 +3,7 @@
 // t:urlDecodeUni). A transaction caches each node's result per value, so a value is run through
 // a given chain step once per request, whatever the number of rules that need it.
 import type { Transformation } from '../transformations/transformation.js';
-import { MAX_LENGTH, type ValueMemory } from './value-memory.js';
+import type { ValueMemory } from './value-memory.js';
 
 export class ChainNode {
   readonly children = new Map<string, ChainNode>();
@@ -85,6 +85,11 @@ export interface ChainRow {
   slotRules: Array<Int32Array | undefined> | undefined;
 }
 
+/** An empty row for a value, with a slot per chain node. */
+export function newChainRow(nodes: number): ChainRow {
+  return { outputs: new Array<string | undefined>(nodes), masks: undefined, bits: -1, misses: undefined, slotRules: undefined };
+}
+
 /**
  * What lets a row skip the steps that cannot change its value: the prefilter's facts about
  * which bytes set off which transformations (prefilter/rule-prefilter.ts, ChainEffects).
@@ -132,11 +137,12 @@ export class ChainCache {
 
   /** The value's row, made on first use; undefined once the cache is full. */
   row(value: string): ChainRow | undefined {
-    if (this.shared !== undefined && value.length <= MAX_LENGTH) return this.shared.row(value);
+    const shared = this.shared?.row(value);
+    if (shared !== undefined) return shared;
     let row = this.byValue.get(value);
     if (row === undefined) {
       if (this.byValue.size >= this.maxValues) return undefined;
-      row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined, slotRules: undefined };
+      row = newChainRow(this.nodes);
       this.byValue.set(value, row);
     }
     return row;

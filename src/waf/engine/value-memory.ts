@@ -14,7 +14,7 @@
 // one and the previous old one is dropped; a value found in the old generation moves back to
 // the young one. Memory is therefore at most 2 x capacity rows whatever the traffic, and a flood
 // of distinct values only ages the rows out. One per rule set, so one per worker process.
-import type { ChainRow } from './transform-chain.js';
+import { newChainRow, type ChainRow } from './transform-chain.js';
 
 /** Longest value kept. */
 export const MAX_LENGTH = 256;
@@ -28,12 +28,13 @@ export class ValueMemory {
     readonly capacity = 2048,
   ) {}
 
-  /** The row of a value up to MAX_LENGTH long, made on first use. */
-  row(value: string): ChainRow {
+  /** The row of a value, made on first use; undefined for a value over MAX_LENGTH (not kept). */
+  row(value: string): ChainRow | undefined {
+    if (value.length > MAX_LENGTH) return undefined;
     let row = this.young.get(value);
     if (row !== undefined) return row;
     row = this.old.get(value);
-    if (row === undefined) row = { outputs: new Array<string | undefined>(this.nodes), masks: undefined, bits: -1, misses: undefined, slotRules: undefined };
+    if (row === undefined) row = newChainRow(this.nodes);
     else this.old.delete(value);
     if (this.young.size >= this.capacity) {
       this.old = this.young;

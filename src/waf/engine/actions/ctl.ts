@@ -3,7 +3,7 @@
 import { parseVariableList } from '../../seclang/variable-list.js';
 import { selectorPattern, type KeyPattern } from '../../regex/key-pattern.js';
 import type { EngineMode } from '../settings.js';
-import type { ActionFacts, Rule, RuntimeAction } from '../rule.js';
+import type { ActionFacts, RuntimeAction } from '../rule.js';
 import type { RemovedTarget, Transaction } from '../transaction.js';
 import { registerAction, requireValue } from './action.js';
 
@@ -58,9 +58,6 @@ function compileCtl(text: string): RuntimeAction {
   const option = text.slice(0, eq).trim();
   const value = text.slice(eq + 1).trim();
   const run = (fn: (tx: Transaction) => void, facts?: ActionFacts): RuntimeAction => (facts ? { name: `ctl:${option}`, run: fn, facts } : { name: `ctl:${option}`, run: fn });
-  const inRanges = (ranges: ReadonlyArray<readonly [number, number]>) => (r: Rule) => ranges.some(([a, b]) => r.id >= a && r.id <= b);
-  const tagged = (tag: string) => (r: Rule) => r.tags.includes(tag);
-  const withMsg = (msg: string) => (r: Rule) => r.msg?.text === msg;
   switch (option.toLowerCase()) {
     case 'ruleengine': {
       const modes: Record<string, EngineMode> = { on: 'On', off: 'Off', detectiononly: 'DetectionOnly' };
@@ -70,24 +67,24 @@ function compileCtl(text: string): RuntimeAction {
     }
     case 'ruleremovebyid': {
       const ranges = parseIdRanges(value);
-      return run((tx) => tx.removeRules(ranges), { kind: 'removeRules', covers: inRanges(ranges) });
+      return run((tx) => tx.removeRules(ranges), { kind: 'removeRules', rules: { byId: ranges } });
     }
     case 'ruleremovebytag':
-      return run((tx) => tx.removeRulesByTag(value), { kind: 'removeRules', covers: tagged(value) });
+      return run((tx) => tx.removeRulesByTag(value), { kind: 'removeRules', rules: { byTag: value } });
     case 'ruleremovebymsg':
-      return run((tx) => tx.removeRulesByMsg(value), { kind: 'removeRules', covers: withMsg(value) });
+      return run((tx) => tx.removeRulesByMsg(value), { kind: 'removeRules', rules: { byMsg: value } });
     case 'ruleremovetargetbyid': {
       const [id, target] = splitTarget(option, value);
       const ranges = parseIdRanges(id);
-      return run((tx) => tx.removeTargetById(ranges, target), { kind: 'removeTarget', covers: inRanges(ranges), variable: target.ref.name });
+      return run((tx) => tx.removeTargetById(ranges, target), { kind: 'removeTarget', rules: { byId: ranges }, variable: target.ref.name });
     }
     case 'ruleremovetargetbytag': {
       const [tag, target] = splitTarget(option, value);
-      return run((tx) => tx.removeTargetByTag(tag, target), { kind: 'removeTarget', covers: tagged(tag), variable: target.ref.name });
+      return run((tx) => tx.removeTargetByTag(tag, target), { kind: 'removeTarget', rules: { byTag: tag }, variable: target.ref.name });
     }
     case 'ruleremovetargetbymsg': {
       const [msg, target] = splitTarget(option, value);
-      return run((tx) => tx.removeTargetByMsg(msg, target), { kind: 'removeTarget', covers: withMsg(msg), variable: target.ref.name });
+      return run((tx) => tx.removeTargetByMsg(msg, target), { kind: 'removeTarget', rules: { byMsg: msg }, variable: target.ref.name });
     }
     case 'requestbodyprocessor': {
       const p = value.toUpperCase();

@@ -326,7 +326,7 @@ export class PrefilterCache {
     if (m !== undefined) return m;
     const out = this.chains.outputAt(row, node, value);
     const parent = node.parent!;
-    if (out === value) m = masks[0] ??= this.maskOf(value);
+    if (out === value) m = this.ownMask(value, row);
     else if (parent.depth > 0 && this.chains.outputAt(row, parent, value) === out) m = this.maskIn(row, parent, value);
     else m = twinMask(row, node, out) ?? this.prefilters.scanner.scan(out);
     masks[node.id] = m;
@@ -376,15 +376,14 @@ export class PrefilterCache {
     let out = empty;
     for (let i = 0; i < steps.length; i++) {
       const { node, rules } = steps[i]!;
-      let m: Int32Array;
-      if (node.depth === 0 || effects.nodeOpaque[node.id] === 0) {
-        // Untouched by the whole chain (up to case): the value's own mask holds.
+      // Untouched by the whole chain (up to case) when no byte of the value sets off a step of
+      // it: the value's own mask holds.
+      let untouched = node.depth === 0;
+      if (!untouched && effects.nodeOpaque[node.id] === 0) {
         if (bits < 0) bits = row === undefined ? effects.bitsOf(value) : row.bits >= 0 ? row.bits : (row.bits = effects.bitsOf(value));
-        if (node.depth === 0 || (bits & effects.nodeBits[node.id]!) === 0) m = own ??= this.ownMask(value, row);
-        else m = row === undefined ? this.maskAt(node, value) : this.maskIn(row, node, value);
-      } else {
-        m = row === undefined ? this.maskAt(node, value) : this.maskIn(row, node, value);
+        untouched = (bits & effects.nodeBits[node.id]!) === 0;
       }
+      const m = untouched ? (own ??= this.ownMask(value, row)) : row === undefined ? this.maskAt(node, value) : this.maskIn(row, node, value);
       if (m === empty) continue;
       for (let w = 0; w < m.length; w++) {
         const hit = m[w]! & rules[w]!;
